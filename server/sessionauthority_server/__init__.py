@@ -1,0 +1,1 @@
+"""Session Authority: the single source of truth for user sessions."""

@@ -1,0 +1,38 @@
+"""Settings: environment variables SESSION_AUTHORITY_<NAME>; CLI flags override."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SESSION_AUTHORITY_", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=50051, ge=0, le=65535)
+    database_url: str = "sqlite:///./session-authority.db"
+    # Base64url 32-byte key that encrypts private signing keys and stored token
+    # pairs at rest. Empty: a key file beside the SQLite database (mode 0600).
+    encryption_key: str = ""
+    issuer: str = "session-authority"
+
+    access_token_ttl_seconds: int = Field(default=900, gt=0)
+    session_ttl_seconds: int = Field(default=604800, gt=0)
+    max_session_ttl_seconds: int = Field(default=2592000, gt=0)
+    refresh_reuse_grace_seconds: int = Field(default=10, ge=0)
+    idle_timeout_seconds: int = Field(default=0, ge=0)
+    event_retention_seconds: int = Field(default=604800, gt=0)
+    create_rate_per_minute: int = Field(default=60, ge=0)
+    create_rate_per_day: int = Field(default=1000, ge=0)
+    watch_queue_size: int = Field(default=1024, gt=0)
+    # How long a request_id keeps answering with the first result.
+    idempotency_ttl_seconds: int = Field(default=86400, gt=0)
+    # How often the reaper looks for sessions past their deadline; the
+    # contract promises an EXPIRED event within 2 s.
+    reaper_interval_seconds: float = Field(default=0.5, gt=0)
+    # How often an idle watch stream gets a progress message (contract: <= 10 s).
+    watch_progress_interval_seconds: float = Field(default=5.0, gt=0)
+    max_watch_streams: int = Field(default=10000, gt=0)
+    # How long SIGTERM waits for in-flight calls.
+    shutdown_grace_seconds: float = Field(default=10.0, ge=0)

@@ -1,0 +1,117 @@
+"""SQLModel tables. Times are integer microseconds since the epoch, so SQLite
+and PostgreSQL compare and index them the same way. Every row carries its tenant."""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, Index, LargeBinary
+from sqlmodel import Field, SQLModel
+
+
+class SubjectRow(SQLModel, table=True):
+    __tablename__ = "subjects"
+    tenant: str = Field(primary_key=True, max_length=64)
+    subject_id: str = Field(primary_key=True, max_length=128)
+    state: str = Field(max_length=16)
+    termination_reason: str | None = Field(default=None, max_length=16)
+    error_code: str = Field(default="", max_length=128)
+    create_us: int
+    update_us: int
+
+
+class SessionRow(SQLModel, table=True):
+    __tablename__ = "sessions"
+    __table_args__ = (
+        Index("ix_sessions_tenant_subject", "tenant", "subject_id", "create_us"),
+        Index("ix_sessions_tenant_reference", "tenant", "reference"),
+        Index("ix_sessions_state_expire", "state", "expire_us"),
+        Index("ix_sessions_state_active", "state", "last_active_us"),
+        Index("ix_sessions_tenant_create", "tenant", "create_us", "session_id"),
+    )
+    session_id: str = Field(primary_key=True, max_length=64)
+    tenant: str = Field(max_length=64)
+    subject_id: str = Field(max_length=128)
+    reference: str = Field(default="", max_length=128)
+    state: str = Field(max_length=16)
+    metadata_json: str = Field(default="{}")
+    create_us: int
+    expire_us: int
+    last_renew_us: int
+    last_active_us: int
+    end_us: int | None = None
+    end_reason: str | None = Field(default=None, max_length=32)
+    error_code: str = Field(default="", max_length=128)
+    revision: int
+    user_agent: str = Field(default="", max_length=512)
+    ip_address: str = Field(default="", max_length=512)
+    device_name: str = Field(default="", max_length=512)
+    # SHA-256 of the one-time handoff code; cleared when redeemed or replaced.
+    handoff_hash: str | None = Field(default=None, unique=True, max_length=64)
+
+
+class RefreshTokenRow(SQLModel, table=True):
+    __tablename__ = "refresh_tokens"
+    token_hash: str = Field(primary_key=True, max_length=64)
+    tenant: str = Field(max_length=64)
+    session_id: str = Field(index=True, max_length=64)
+    generation: int
+    create_us: int
+    expire_us: int
+    rotated_us: int | None = None
+    # The successor pair, sealed, so a retry inside the grace window gets the
+    # same pair back; cleared once the window has passed.
+    successor_sealed: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
+    superseded: bool = False
+
+
+class EventRow(SQLModel, table=True):
+    __tablename__ = "events"
+    revision: int = Field(primary_key=True)
+    tenant: str = Field(max_length=64)
+    session_id: str = Field(max_length=64)
+    subject_id: str = Field(max_length=128)
+    reference: str = Field(default="", max_length=128)
+    type: str = Field(max_length=32)
+    # The session after the change, as JSON: history replays without joins.
+    payload: str
+    create_us: int = Field(index=True)
+
+
+class CounterRow(SQLModel, table=True):
+    """One row per counter. `revision` orders every change; `compact_revision`
+    is the oldest revision still in the events table."""
+
+    __tablename__ = "counters"
+    name: str = Field(primary_key=True, max_length=32)
+    value: int
+
+
+class SigningKeyRow(SQLModel, table=True):
+    __tablename__ = "signing_keys"
+    kid: str = Field(primary_key=True, max_length=64)
+    private_sealed: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    public_x: str = Field(max_length=64)
+    create_us: int
+    # After this it signs nothing new; its public key stays in the JWKS until
+    # the last token it signed has expired.
+    retire_us: int | None = None
+
+
+class IdempotencyRow(SQLModel, table=True):
+    __tablename__ = "idempotency"
+    tenant: str = Field(primary_key=True, max_length=64)
+    request_id: str = Field(primary_key=True, max_length=128)
+    fingerprint: str = Field(max_length=64)
+    session_id: str = Field(max_length=64)
+    # The first answer's secrets (token pair, handoff code), sealed.
+    response_sealed: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    reused: bool = False
+    expire_us: int = Field(index=True)
+
+
+class RateWindowRow(SQLModel, table=True):
+    __tablename__ = "rate_windows"
+    tenant: str = Field(primary_key=True, max_length=64)
+    subject_id: str = Field(primary_key=True, max_length=128)
+    window: str = Field(primary_key=True, max_length=8)
+    start_us: int
+    count: int

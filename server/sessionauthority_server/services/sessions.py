@@ -1,0 +1,157 @@
+"""SessionService: proto <-> domain translation over the store."""
+
+from __future__ import annotations
+
+import grpc
+from sessionauthority.v1 import session_service_pb2 as pb
+from sessionauthority.v1 import session_service_pb2_grpc as pb_grpc
+
+from .. import domain
+from ..errors import invalid_argument
+from ..store import CreateRequest, ListRequest, Store
+from ..tokens import jwks_json
+from . import convert
+from .base import tenant_of, unary
+
+
+def _end_reason(value: int) -> domain.EndReason | None:
+    if value == 0:
+        return None
+    if value not in convert.END_FROM_PB:
+        raise invalid_argument([("reason", f"unknown EndReason value {value}")])
+    return convert.END_FROM_PB[value]
+
+
+class SessionServicer(pb_grpc.SessionServiceServicer):
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    @unary
+    async def CreateSession(
+        self, request: pb.CreateSessionRequest, context: grpc.aio.ServicerContext
+    ) -> pb.CreateSessionResponse:
+        ttl_us = None
+        if request.HasField("ttl"):
+            ttl_us = request.ttl.ToMicroseconds()
+        result = await self.store.create_session(
+            tenant_of(context),
+            CreateRequest(
+                subject_id=request.subject_id,
+                reference=request.reference,
+                metadata=convert.struct_to_dict(request.metadata),
+                metadata_size=request.metadata.ByteSize(),
+                ttl_us=ttl_us,
+                request_id=request.request_id,
+                reuse_existing=request.reuse_existing,
+                pending=request.pending,
+                client=domain.ClientInfo(
+                    request.client.user_agent, request.client.ip_address, request.client.device_name
+                ),
+            ),
+        )
+        return pb.CreateSessionResponse(
+            session=convert.session(result.session),
+            tokens=convert.tokens(result.tokens),
+            handoff_code=result.handoff_code,
+            reused=result.reused,
+        )
+
+    @unary
+    async def StartSession(
+        self, request: pb.StartSessionRequest, context: grpc.aio.ServicerContext
+    ) -> pb.StartSessionResponse:
+        session, tokens = await self.store.start_session(tenant_of(context), request.handoff_code)
+        return pb.StartSessionResponse(
+            session=convert.session(session), tokens=convert.tokens(tokens)
+        )
+
+    @unary
+    async def GetSession(
+        self, request: pb.GetSessionRequest, context: grpc.aio.ServicerContext
+    ) -> pb.GetSessionResponse:
+        session = await self.store.get_session(tenant_of(context), request.session_id)
+        return pb.GetSessionResponse(session=convert.session(session))
+
+    @unary
+    async def ListSessions(
+        self, request: pb.ListSessionsRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ListSessionsResponse:
+        sessions, token = await self.store.list_sessions(
+            tenant_of(context),
+            ListRequest(
+                subject_id=request.subject_id,
+                reference=request.reference,
+                states=tuple(convert.STATE_FROM_PB.get(s) for s in request.states),
+                page_size=request.page_size,
+                page_token=request.page_token,
+            ),
+        )
+        return pb.ListSessionsResponse(
+            sessions=[convert.session(s) for s in sessions], next_page_token=token
+        )
+
+    @unary
+    async def ValidateSession(
+        self, request: pb.ValidateSessionRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ValidateSessionResponse:
+        result = await self.store.validate(
+            tenant_of(context),
+            request.access_token,
+            request.expected_subject_id,
+            request.expected_reference,
+        )
+        return pb.ValidateSessionResponse(
+            valid=result.valid,
+            invalid_reason=convert.INVALID_TO_PB[result.reason] if result.reason else 0,
+            session=convert.session(result.session) if result.session else None,
+        )
+
+    @unary
+    async def RenewSession(
+        self, request: pb.RenewSessionRequest, context: grpc.aio.ServicerContext
+    ) -> pb.RenewSessionResponse:
+        session, tokens = await self.store.renew(tenant_of(context), request.refresh_token)
+        return pb.RenewSessionResponse(
+            session=convert.session(session), tokens=convert.tokens(tokens)
+        )
+
+    @unary
+    async def RevokeSession(
+        self, request: pb.RevokeSessionRequest, context: grpc.aio.ServicerContext
+    ) -> pb.RevokeSessionResponse:
+        session = await self.store.revoke(
+            tenant_of(context), request.session_id, _end_reason(request.reason)
+        )
+        return pb.RevokeSessionResponse(session=convert.session(session))
+
+    @unary
+    async def RevokeSessions(
+        self, request: pb.RevokeSessionsRequest, context: grpc.aio.ServicerContext
+    ) -> pb.RevokeSessionsResponse:
+        ids = await self.store.revoke_many(
+            tenant_of(context),
+            request.subject_id,
+            request.reference,
+            request.except_session_id,
+            _end_reason(request.reason),
+        )
+        return pb.RevokeSessionsResponse(revoked_count=len(ids), session_ids=ids)
+
+    @unary
+    async def UpdateSessionMetadata(
+        self, request: pb.UpdateSessionMetadataRequest, context: grpc.aio.ServicerContext
+    ) -> pb.UpdateSessionMetadataResponse:
+        session = await self.store.update_metadata(
+            tenant_of(context),
+            request.session_id,
+            convert.struct_to_dict(request.metadata),
+            request.metadata.ByteSize(),
+        )
+        return pb.UpdateSessionMetadataResponse(session=convert.session(session))
+
+    @unary
+    async def GetJwks(
+        self, request: pb.GetJwksRequest, context: grpc.aio.ServicerContext
+    ) -> pb.GetJwksResponse:
+        keys = await self.store.jwks()
+        return pb.GetJwksResponse(keys=[pb.Jwk(**k) for k in keys], jwks_json=jwks_json(keys))
