@@ -8,8 +8,9 @@ import logging
 from dataclasses import dataclass, field
 
 import grpc
+from google.protobuf import descriptor_pb2, descriptor_pool
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
-from grpc_reflection.v1alpha import reflection
+from grpc_reflection.v1alpha import reflection, reflection_pb2
 from sessionauthority.v1 import (
     session_service_pb2,
     session_service_pb2_grpc,
@@ -68,6 +69,55 @@ def make_sealer(settings: Settings) -> Sealer:
     return Sealer(load_or_create_key_file(path + ".key"))
 
 
+REFLECTION_V1 = "grpc.reflection.v1.ServerReflection"
+
+
+def _register_reflection_v1_descriptor() -> None:
+    """Puts a v1 copy of the v1alpha reflection schema in the default pool, so
+    clients can describe the v1 service they are talking to."""
+    pool = descriptor_pool.Default()
+    try:
+        pool.FindServiceByName(REFLECTION_V1)
+        return
+    except KeyError:
+        pass
+    fdp = descriptor_pb2.FileDescriptorProto()
+    reflection_pb2.DESCRIPTOR.CopyToProto(fdp)
+    old, new = ".grpc.reflection.v1alpha.", ".grpc.reflection.v1."
+    fdp.name = "grpc/reflection/v1/reflection.proto"
+    fdp.package = "grpc.reflection.v1"
+    for message in fdp.message_type:
+        for fld in message.field:
+            if fld.type_name:
+                fld.type_name = fld.type_name.replace(old, new)
+    for service in fdp.service:
+        for method in service.method:
+            method.input_type = method.input_type.replace(old, new)
+            method.output_type = method.output_type.replace(old, new)
+    pool.Add(fdp)
+
+
+def add_reflection(server: grpc.aio.Server) -> None:
+    """Server reflection v1alpha and v1. grpcio-reflection ships only v1alpha;
+    v1 has the same messages field for field, so the same servicer answers
+    both on the wire (buf curl and grpcurl ask for v1 first)."""
+    _register_reflection_v1_descriptor()
+    names = (*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME, REFLECTION_V1)
+    servicer = reflection.aio.ReflectionServicer(names)
+    for service in (reflection.SERVICE_NAME, REFLECTION_V1):
+        handler = grpc.method_handlers_generic_handler(
+            service,
+            {
+                "ServerReflectionInfo": grpc.stream_stream_rpc_method_handler(
+                    servicer.ServerReflectionInfo,
+                    request_deserializer=reflection_pb2.ServerReflectionRequest.FromString,
+                    response_serializer=reflection_pb2.ServerReflectionResponse.SerializeToString,
+                )
+            },
+        )
+        server.add_generic_rpc_handlers((handler,))
+
+
 @dataclass
 class App:
     server: grpc.aio.Server
@@ -105,9 +155,7 @@ async def create_server(
     subject_service_pb2_grpc.add_SubjectServiceServicer_to_server(SubjectServicer(store), server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
-    reflection.enable_server_reflection(
-        (*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME), server
-    )
+    add_reflection(server)
     address = address or f"{settings.host}:{settings.port}"
     port = server.add_insecure_port(address)
     await server.start()

@@ -180,7 +180,13 @@ def verify_access_token(
             key.public,
             algorithms=[ALGORITHM],
             issuer=issuer,
-            options={"verify_exp": False, "require": ["iss", "sub", "sid", "iat", "exp", "jti"]},
+            # Time claims are judged against the server's clock by the caller.
+            options={
+                "verify_exp": False,
+                "verify_iat": False,
+                "verify_nbf": False,
+                "require": ["iss", "sub", "sid", "iat", "exp", "jti"],
+            },
         )
     except jwt.InvalidSignatureError:
         return None, InvalidReason.BAD_SIGNATURE
