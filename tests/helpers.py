@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import grpc
+import pytest
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
+from sessionauthority.v1 import session_service_pb2 as pb
 
 
 def details(err: grpc.aio.AioRpcError) -> dict[str, object]:
@@ -35,3 +37,14 @@ def violated_fields(err: grpc.aio.AioRpcError) -> list[str]:
     if not isinstance(bad, error_details_pb2.BadRequest):
         return []
     return [v.field for v in bad.field_violations]
+
+
+async def create(h, subject="user-1", **kw) -> pb.CreateSessionResponse:
+    return await h.sessions.CreateSession(pb.CreateSessionRequest(subject_id=subject, **kw))
+
+
+async def expect_error(call, code: grpc.StatusCode) -> grpc.aio.AioRpcError:
+    with pytest.raises(grpc.aio.AioRpcError) as info:
+        await call
+    assert info.value.code() == code, info.value
+    return info.value

@@ -14,7 +14,7 @@ from sessionauthority.v1 import session_pb2 as spb
 from sessionauthority.v1 import session_service_pb2 as pb
 from sessionauthority_server.tokens import sign_access_token
 
-from .helpers import details, error_reason, violated_fields
+from .helpers import create, details, error_reason, expect_error, violated_fields
 
 DAY = 86400
 
@@ -23,17 +23,6 @@ def meta(**values: object) -> struct_pb2.Struct:
     s = struct_pb2.Struct()
     s.update(values)
     return s
-
-
-async def create(h, subject="user-1", **kw) -> pb.CreateSessionResponse:
-    return await h.sessions.CreateSession(pb.CreateSessionRequest(subject_id=subject, **kw))
-
-
-async def expect_error(call, code: grpc.StatusCode) -> grpc.aio.AioRpcError:
-    with pytest.raises(grpc.aio.AioRpcError) as info:
-        await call
-    assert info.value.code() == code, info.value
-    return info.value
 
 
 # ------------------------------------------------------------------ create

@@ -20,6 +20,8 @@ from sessionauthority.v1 import (
 
 from .config import Settings
 from .db import Database, DatabaseUrlError, sqlite_path
+from .events import Hub
+from .reaper import Reaper
 from .services.sessions import SessionServicer
 from .services.subjects import SubjectServicer
 from .store import Clock, Store, system_clock
@@ -123,13 +125,17 @@ class App:
     server: grpc.aio.Server
     port: int
     store: Store
+    hub: Hub
     health: health.aio.HealthServicer
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     async def stop(self, grace: float | None = None) -> None:
-        """Drains: NOT_SERVING first so balancers move away, then in-flight
-        calls get `grace` seconds, then background work and the database stop."""
+        """Drains: NOT_SERVING first so balancers move away; watch streams get
+        a final progress and UNAVAILABLE (they never end by themselves); other
+        in-flight calls get `grace` seconds; then background work and the
+        database stop."""
         await self.health.enter_graceful_shutdown()
+        await self.hub.close(wait_seconds=grace or 1.0)
         await self.server.stop(grace)
         for task in self.tasks:
             task.cancel()
@@ -149,9 +155,24 @@ async def create_server(
         raise ConfigError(str(exc)) from None
     store = Store(db, settings, make_sealer(settings), clock)
     await store.start()
+    hub = Hub(
+        store,
+        queue_size=settings.watch_queue_size,
+        max_streams=settings.max_watch_streams,
+        progress_interval=settings.watch_progress_interval_seconds,
+    )
+    await hub.start()
+    reaper = Reaper(
+        store,
+        interval=settings.reaper_interval_seconds,
+        compact_interval=settings.compact_interval_seconds,
+    )
+    tasks = [asyncio.create_task(reaper.run(), name="reaper")]
 
     server = grpc.aio.server(options=SERVER_OPTIONS)
-    session_service_pb2_grpc.add_SessionServiceServicer_to_server(SessionServicer(store), server)
+    session_service_pb2_grpc.add_SessionServiceServicer_to_server(
+        SessionServicer(store, hub), server
+    )
     subject_service_pb2_grpc.add_SubjectServiceServicer_to_server(SubjectServicer(store), server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
@@ -162,4 +183,4 @@ async def create_server(
     for name in ("", *SERVICE_NAMES):
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
     log.info("serving on %s (database %s)", address.rsplit(":", 1)[0] + f":{port}", db.dialect)
-    return App(server, port, store, health_servicer)
+    return App(server, port, store, hub, health_servicer, tasks)

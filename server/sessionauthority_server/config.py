@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     # How often the reaper looks for sessions past their deadline; the
     # contract promises an EXPIRED event within 2 s.
     reaper_interval_seconds: float = Field(default=0.5, gt=0)
+    # How often the reaper deletes events older than the retention.
+    compact_interval_seconds: float = Field(default=60.0, gt=0)
     # How often an idle watch stream gets a progress message (contract: <= 10 s).
     watch_progress_interval_seconds: float = Field(default=5.0, gt=0)
     max_watch_streams: int = Field(default=10000, gt=0)

@@ -125,3 +125,47 @@ def rate_limited(subject_id: str, window: str, retry_after_seconds: float) -> Se
 
 def internal() -> ServiceError:
     return ServiceError(grpc.StatusCode.INTERNAL, "INTERNAL", "internal error")
+
+
+def history_compacted(start_revision: int, compact_revision: int) -> ServiceError:
+    return ServiceError(
+        grpc.StatusCode.OUT_OF_RANGE,
+        "REVISION_COMPACTED",
+        f"revision {start_revision} is older than retained history; "
+        f"the oldest revision still available is {compact_revision}",
+        metadata={
+            "start_revision": str(start_revision),
+            "compact_revision": str(compact_revision),
+        },
+    )
+
+
+def watch_overflow(resume_revision: int) -> ServiceError:
+    return ServiceError(
+        grpc.StatusCode.RESOURCE_EXHAUSTED,
+        "WATCH_TOO_SLOW",
+        "the stream fell too far behind; resume with start_revision="
+        f"{resume_revision} (your last received revision + 1)",
+        metadata={"resume_revision": str(resume_revision)},
+        retry_after_seconds=0.0,
+    )
+
+
+def too_many_watches(limit: int) -> ServiceError:
+    return ServiceError(
+        grpc.StatusCode.RESOURCE_EXHAUSTED,
+        "WATCH_LIMIT",
+        f"this server already holds {limit} watch streams; try another replica or later",
+        metadata={"limit": str(limit)},
+        retry_after_seconds=1.0,
+    )
+
+
+def shutting_down(resume_revision: int) -> ServiceError:
+    return ServiceError(
+        grpc.StatusCode.UNAVAILABLE,
+        "SERVER_SHUTTING_DOWN",
+        f"the server is shutting down; reconnect and resume with start_revision={resume_revision}",
+        metadata={"resume_revision": str(resume_revision)},
+        retry_after_seconds=0.0,
+    )

@@ -65,6 +65,12 @@ class RefreshTokenRow(SQLModel, table=True):
 
 class EventRow(SQLModel, table=True):
     __tablename__ = "events"
+    # History reads for a resuming watcher narrow by tenant and one filter.
+    __table_args__ = (
+        Index("ix_events_tenant_revision", "tenant", "revision"),
+        Index("ix_events_tenant_subject", "tenant", "subject_id", "revision"),
+        Index("ix_events_tenant_session", "tenant", "session_id", "revision"),
+    )
     revision: int = Field(primary_key=True)
     tenant: str = Field(max_length=64)
     session_id: str = Field(max_length=64)

@@ -176,3 +176,23 @@ def state_for_end_reason(reason: EndReason) -> State:
     if reason in (EndReason.EXPIRED, EndReason.IDLE_TIMEOUT):
         return State.EXPIRED
     return State.REVOKED
+
+
+def check_watch(subject_id: str, session_id: str, reference: str, start_revision: int) -> None:
+    v: Violations = []
+    check_id("subject_id", subject_id, required=False, out=v)
+    check_id("session_id", session_id, required=False, out=v)
+    check_id("reference", reference, required=False, out=v)
+    if start_revision < 0:
+        v.append(("start_revision", "must be 0 (from now) or a revision >= 1"))
+    raise_if(v)
+
+
+def first_progress(start_revision: int, tail_revision: int) -> int:
+    """The bookmark a watch stream opens with: everything at or below it is
+    either delivered already or not asked for. From history (start_revision
+    <= tail), that is start_revision - 1, so a client that stores it and
+    reconnects misses nothing; otherwise it is the current revision."""
+    if 0 < start_revision <= tail_revision:
+        return start_revision - 1
+    return tail_revision

@@ -149,6 +149,10 @@ _INVALID_FOR_STATE = {
 }
 
 
+def _event_from_row(r: Any) -> Event:
+    return Event(r.revision, r.tenant, EventType(r.type), Session.from_json(r.payload), r.create_us)
+
+
 class Store:
     def __init__(
         self,
@@ -660,7 +664,8 @@ class Store:
                 .where(_sessions.c.session_id == s.session_id)
                 .values(handoff_hash=None)
             )
-            if expired:
+            if expired or s.state is not State.PENDING:
+                # Ended by now (e.g. the reaper expired it): the code dies with it.
                 failure = _ended_error(s)
             else:
                 after = dataclasses.replace(
@@ -1014,6 +1019,11 @@ class Store:
             .order_by(_sessions.c.expire_us)
             .limit(limit)
         )
+        # Look first without the write lock: most calls find nothing due.
+        async with self.db.read() as conn:
+            due = await conn.execute(query.with_only_columns(_sessions.c.session_id))
+            if due.first() is None:
+                return 0
         if not self.db.is_sqlite:
             query = query.with_for_update(skip_locked=True)
         count = 0
@@ -1064,12 +1074,33 @@ class Store:
                     .limit(limit)
                 )
             ).all()
-        return [
-            Event(
-                r.revision, r.tenant, EventType(r.type), Session.from_json(r.payload), r.create_us
-            )
-            for r in rows
-        ]
+        return [_event_from_row(r) for r in rows]
+
+    async def events_between(
+        self,
+        tenant: str,
+        after: int,
+        upto: int,
+        *,
+        subject_id: str = "",
+        session_id: str = "",
+        reference: str = "",
+        limit: int = 500,
+    ) -> list[Event]:
+        """One tenant's events with after < revision <= upto, oldest first,
+        narrowed by the watch filters (history for a resuming watcher)."""
+        query = select(_events).where(
+            _events.c.tenant == tenant, _events.c.revision > after, _events.c.revision <= upto
+        )
+        if subject_id:
+            query = query.where(_events.c.subject_id == subject_id)
+        if session_id:
+            query = query.where(_events.c.session_id == session_id)
+        if reference:
+            query = query.where(_events.c.reference == reference)
+        async with self.db.read() as conn:
+            rows = (await conn.execute(query.order_by(_events.c.revision).limit(limit))).all()
+        return [_event_from_row(r) for r in rows]
 
     async def compact(self) -> int:
         """Deletes events older than the retention; returns the compact revision

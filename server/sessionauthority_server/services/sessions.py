@@ -6,12 +6,13 @@ import grpc
 from sessionauthority.v1 import session_service_pb2 as pb
 from sessionauthority.v1 import session_service_pb2_grpc as pb_grpc
 
-from .. import domain
-from ..errors import invalid_argument
+from .. import domain, policy
+from ..errors import ServiceError, internal, invalid_argument
+from ..events import Filter, Hub, Progress
 from ..store import CreateRequest, ListRequest, Store
 from ..tokens import jwks_json
 from . import convert
-from .base import tenant_of, unary
+from .base import abort, log, tenant_of, unary
 
 
 def _end_reason(value: int) -> domain.EndReason | None:
@@ -23,8 +24,9 @@ def _end_reason(value: int) -> domain.EndReason | None:
 
 
 class SessionServicer(pb_grpc.SessionServiceServicer):
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, hub: Hub) -> None:
         self.store = store
+        self.hub = hub
 
     @unary
     async def CreateSession(
@@ -155,3 +157,39 @@ class SessionServicer(pb_grpc.SessionServiceServicer):
     ) -> pb.GetJwksResponse:
         keys = await self.store.jwks()
         return pb.GetJwksResponse(keys=[pb.Jwk(**k) for k in keys], jwks_json=jwks_json(keys))
+
+    async def WatchSessions(
+        self, request: pb.WatchSessionsRequest, context: grpc.aio.ServicerContext
+    ) -> None:
+        # A coroutine, not a generator: writes go through context.write so a
+        # write blocked by a client that stopped reading can be cut short when
+        # its queue overflows.
+        # Cancellation (client gone) is never caught here: it must propagate.
+        try:
+            policy.check_watch(
+                request.subject_id, request.session_id, request.reference, request.start_revision
+            )
+            flt = Filter(
+                tenant_of(context), request.subject_id, request.session_id, request.reference
+            )
+            async with self.hub.subscribe(flt, request.start_revision) as sub:
+                async for item in sub.items():
+                    if isinstance(item, Progress):
+                        message = convert.progress(item.revision)
+                    else:
+                        message = convert.event(item)
+                    try:
+                        await sub.send(context.write(message))
+                    except ServiceError:
+                        raise
+                    except Exception:
+                        # The transport refused the write: the client is gone.
+                        log.debug("watch stream write failed", exc_info=True)
+                        return
+        except ServiceError as exc:
+            await abort(context, exc)
+        except grpc.aio.AbortError:
+            raise
+        except Exception:
+            log.exception("unexpected error in WatchSessions")
+            await abort(context, internal())

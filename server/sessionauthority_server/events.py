@@ -1,0 +1,272 @@
+"""Watch fan-out: one tailer per process reads committed events in revision
+order and hands each to the streams whose filters match.
+
+A stream registers with the hub *before* it reads history, so every event is
+either at or below the revision it registered at (history) or above it (live
+queue): nothing is missed and nothing is sent twice. Each stream has a
+bounded queue; a stream whose queue overflows is ended with
+RESOURCE_EXHAUSTED, never skipped, and the others never wait for it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable
+from dataclasses import dataclass
+
+from . import errors, policy
+from .domain import Event
+from .errors import ServiceError
+from .store import Store
+
+log = logging.getLogger("sessionauthority.events")
+
+TAIL_BATCH = 1000
+HISTORY_PAGE = 500
+
+
+@dataclass(frozen=True)
+class Filter:
+    tenant: str
+    subject_id: str = ""
+    session_id: str = ""
+    reference: str = ""
+
+    def matches(self, event: Event) -> bool:
+        s = event.session
+        return (
+            event.tenant == self.tenant
+            and (not self.subject_id or s.subject_id == self.subject_id)
+            and (not self.session_id or s.session_id == self.session_id)
+            and (not self.reference or s.reference == self.reference)
+        )
+
+
+@dataclass(frozen=True)
+class Progress:
+    revision: int
+
+
+class Subscription:
+    """One watch stream's view of the hub: its queue, its bookmark, and why
+    it ended if the hub ended it."""
+
+    def __init__(self, hub: Hub, flt: Filter, start_revision: int, queue_size: int) -> None:
+        self.hub = hub
+        self.filter = flt
+        self.start_revision = start_revision
+        self.queue: asyncio.Queue[Event | None] = asyncio.Queue(queue_size)
+        self.registered_at = 0
+        # Highest revision the client is known to hold everything up to.
+        self.sent = 0
+        self.error: ServiceError | None = None
+        self.final_progress = False
+        self._ended = asyncio.Event()
+
+    # -- called by the hub (synchronously, in revision order)
+
+    def offer(self, event: Event) -> None:
+        if self.error is not None or not self.filter.matches(event):
+            return
+        try:
+            self.queue.put_nowait(event)
+        except asyncio.QueueFull:
+            self.end(errors.watch_overflow(self.sent + 1))
+
+    def end(self, error: ServiceError, *, final_progress: bool = False) -> None:
+        if self.error is not None:
+            return
+        self.error = error
+        self.final_progress = final_progress
+        self._ended.set()
+        with contextlib.suppress(asyncio.QueueFull):
+            self.queue.put_nowait(None)  # wakes a reader waiting on an empty queue
+
+    # -- called by the stream
+
+    def bookmark(self) -> int:
+        """Everything matching at or below this revision has been sent: when
+        the queue is empty, that holds for every revision the hub has seen."""
+        if self.queue.empty():
+            return max(self.sent, self.hub.tail_revision)
+        return self.sent
+
+    async def items(self) -> AsyncIterator[Event | Progress]:
+        store = self.hub.store
+        first = policy.first_progress(self.start_revision, self.registered_at)
+        self.sent = first
+        yield Progress(first)
+        if self.start_revision and self.start_revision <= self.registered_at:
+            compact = await store.compact_revision()
+            if self.start_revision < compact:
+                raise errors.history_compacted(self.start_revision, compact)
+            cursor = self.start_revision - 1
+            while cursor < self.registered_at:
+                f = self.filter
+                page = await store.events_between(
+                    f.tenant,
+                    cursor,
+                    self.registered_at,
+                    subject_id=f.subject_id,
+                    session_id=f.session_id,
+                    reference=f.reference,
+                    limit=HISTORY_PAGE,
+                )
+                # Retention deletes a prefix of the table; if it now starts
+                # above our cursor, rows this page should have had may be gone.
+                compact = await store.compact_revision()
+                if compact > cursor + 1:
+                    raise errors.history_compacted(cursor + 1, compact)
+                for event in page:
+                    self._raise_if_ended()
+                    yield event
+                    self.sent = event.revision
+                cursor = page[-1].revision if len(page) == HISTORY_PAGE else self.registered_at
+            self._raise_if_ended()
+            self.sent = max(self.sent, self.registered_at)
+            yield Progress(self.sent)  # caught up: live from here
+        interval = self.hub.progress_interval
+        while True:
+            if self.error is not None:
+                if self.final_progress:
+                    yield Progress(self.bookmark())
+                raise self.error
+            try:
+                item = await asyncio.wait_for(self.queue.get(), interval)
+            except TimeoutError:
+                mark = self.bookmark()
+                self.sent = mark
+                yield Progress(mark)
+                continue
+            if item is None or item.revision < self.start_revision:
+                continue
+            if self.error is not None and not self.final_progress:
+                raise self.error
+            yield item
+            self.sent = item.revision
+
+    async def send(self, write: Awaitable[None]) -> None:
+        """Awaits one write, unless the hub ends the stream first: a client
+        that stopped reading blocks the write forever on flow control."""
+        write_task = asyncio.ensure_future(write)
+        ended_task = asyncio.ensure_future(self._ended.wait())
+        try:
+            await asyncio.wait({write_task, ended_task}, return_when=asyncio.FIRST_COMPLETED)
+            if write_task.done() or self.final_progress:
+                # Shutting down ends only idle waits: a write under way may finish.
+                await write_task
+                return
+        finally:
+            ended_task.cancel()
+            if not write_task.done():
+                write_task.cancel()
+        assert self.error is not None
+        raise self.error
+
+    def _raise_if_ended(self) -> None:
+        if self.error is not None:
+            raise self.error
+
+
+class Hub:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        queue_size: int,
+        max_streams: int,
+        progress_interval: float,
+        poll_interval: float = 1.0,
+    ) -> None:
+        self.store = store
+        self.queue_size = queue_size
+        self.max_streams = max_streams
+        self.progress_interval = progress_interval
+        self.poll_interval = poll_interval
+        self.tail_revision = 0
+        self._subs: set[Subscription] = set()
+        self._wake = asyncio.Event()
+        # The tailer and subscribers catching it up must not dispatch twice.
+        self._drain_lock = asyncio.Lock()
+        self._closed = False
+        self._drained = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def stream_count(self) -> int:
+        return len(self._subs)
+
+    async def start(self) -> None:
+        self.tail_revision = await self.store.current_revision()
+        self.store.on_commit = self.wake
+        self._task = asyncio.create_task(self._run(), name="event-tailer")
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    @contextlib.asynccontextmanager
+    async def subscribe(self, flt: Filter, start_revision: int) -> AsyncIterator[Subscription]:
+        if self._closed:
+            raise errors.shutting_down(start_revision)
+        if len(self._subs) >= self.max_streams:
+            raise errors.too_many_watches(self.max_streams)
+        # Catch the tail up first, so "from now" means after every change
+        # committed before this call, not after what the tailer last saw.
+        await self._drain()
+        sub = Subscription(self, flt, start_revision, self.queue_size)
+        sub.registered_at = self.tail_revision
+        self._subs.add(sub)
+        self._drained.clear()
+        try:
+            yield sub
+        finally:
+            self._remove(sub)
+
+    def _remove(self, sub: Subscription) -> None:
+        self._subs.discard(sub)
+        if not self._subs:
+            self._drained.set()
+
+    async def close(self, wait_seconds: float) -> None:
+        """Ends every stream with a final progress and UNAVAILABLE, waits up
+        to `wait_seconds` for them to go, then stops tailing."""
+        self._closed = True
+        for sub in list(self._subs):
+            sub.end(errors.shutting_down(sub.bookmark() + 1), final_progress=True)
+        if self._subs:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._drained.wait(), wait_seconds)
+        if self._task:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _run(self) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.poll_interval)
+            self._wake.clear()
+            try:
+                await self._drain()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                # The next wake or poll retries from the same revision.
+                log.exception("event tailer failed; retrying")
+                await asyncio.sleep(self.poll_interval)
+
+    async def _drain(self) -> None:
+        async with self._drain_lock:
+            await self._drain_locked()
+
+    async def _drain_locked(self) -> None:
+        while True:
+            events = await self.store.events_after(self.tail_revision, TAIL_BATCH)
+            for event in events:
+                for sub in list(self._subs):
+                    sub.offer(event)
+                self.tail_revision = event.revision
+            if len(events) < TAIL_BATCH:
+                return

@@ -1,0 +1,42 @@
+"""The reaper: turns sessions past their deadline into real EXPIRED
+transitions (with their events) and trims event history past retention.
+
+Every replica runs one. Expiry is already lazy in every RPC; the reaper makes
+it visible to watchers within the contract's 2 s, and the store guarantees
+that two reapers never expire one session twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+from .store import Store
+
+log = logging.getLogger("sessionauthority.reaper")
+
+BATCH = 500
+
+
+class Reaper:
+    def __init__(self, store: Store, *, interval: float, compact_interval: float) -> None:
+        self.store = store
+        self.interval = interval
+        self.compact_interval = compact_interval
+
+    async def run(self) -> None:
+        next_compact = time.monotonic()
+        while True:
+            try:
+                while await self.store.expire_due(BATCH) == BATCH:
+                    pass
+                if time.monotonic() >= next_compact:
+                    await self.store.compact()
+                    next_compact = time.monotonic() + self.compact_interval
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                # A busy or briefly unreachable database: try again next tick.
+                log.exception("reaper pass failed; retrying")
+            await asyncio.sleep(self.interval)
