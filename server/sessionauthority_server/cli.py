@@ -1,10 +1,11 @@
-"""Command line: `session-authority serve` (and, later, keys and watch)."""
+"""Command line: `session-authority serve` and `session-authority watch`."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import ipaddress
+import json
 import logging
 import signal
 import sys
@@ -39,6 +40,60 @@ async def serve(settings: Settings) -> int:
     return 0
 
 
+def watch(args: argparse.Namespace) -> int:
+    # The CLI is a client like any other: generated stubs plus the SDK's
+    # resuming watch, over a plain blocking channel.
+    import grpc
+    from google.protobuf import json_format
+    from sessionauthority.v1 import session_pb2, session_service_pb2
+    from sessionauthority.v1 import session_service_pb2_grpc as pb_grpc
+    from sessionauthority.watch import watch as resuming_watch
+
+    def on_reconnect(error: grpc.RpcError, next_revision: int) -> None:
+        code = error.code().name  # type: ignore[attr-defined]
+        print(f"# reconnecting ({code}), resuming at revision {next_revision}", file=sys.stderr)
+
+    channel = grpc.insecure_channel(args.target)
+    stub = pb_grpc.SessionServiceStub(channel)
+    event_type = session_service_pb2.SessionEventType
+    try:
+        for event in resuming_watch(
+            stub,
+            subject_id=args.subject or "",
+            session_id=args.session or "",
+            reference=args.reference or "",
+            start_revision=args.from_revision,
+            on_reconnect=on_reconnect,
+        ):
+            if args.json:
+                doc = json_format.MessageToDict(event, preserving_proto_field_name=True)
+                print(json.dumps(doc, separators=(",", ":")), flush=True)
+                continue
+            s = event.session
+            end = ""
+            if s.end_reason:
+                end = " " + session_pb2.EndReason.Name(s.end_reason).removeprefix("END_REASON_")
+            if s.error_code:
+                end += f" error_code={s.error_code}"
+            print(
+                f"{event.revision:>8} {event.occur_time.ToJsonString()} "
+                f"{event_type.Name(event.type).removeprefix('SESSION_EVENT_TYPE_'):<16} "
+                f"{s.session_id} subject={s.subject_id}"
+                + (f" reference={s.reference}" if s.reference else "")
+                + f" {session_pb2.SessionState.Name(s.state).removeprefix('SESSION_STATE_')}"
+                + end,
+                flush=True,
+            )
+    except grpc.RpcError as exc:
+        print(f"session-authority watch: {exc.code().name}: {exc.details()}", file=sys.stderr)  # type: ignore[attr-defined]
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        channel.close()
+    return 0
+
+
 def is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
@@ -58,7 +113,18 @@ def main(argv: list[str] | None = None) -> int:
     p_serve.add_argument(
         "--insecure", action="store_true", help="allow a non-loopback address without API keys"
     )
+    p_watch = sub.add_parser("watch", help="print session events as they commit")
+    p_watch.add_argument("--target", default="127.0.0.1:50051", help="server host:port")
+    p_watch.add_argument("--subject", help="only this subject's sessions")
+    p_watch.add_argument("--session", help="only this session")
+    p_watch.add_argument("--reference", help="only sessions with this reference")
+    p_watch.add_argument(
+        "--from-revision", type=int, default=0, help="replay history from this revision"
+    )
+    p_watch.add_argument("--json", action="store_true", help="one JSON object per line")
     args = parser.parse_args(argv)
+    if args.command == "watch":
+        return watch(args)
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
