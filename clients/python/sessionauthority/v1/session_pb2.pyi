@@ -26,7 +26,7 @@ class _SessionState:
 class _SessionStateEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_SessionState.ValueType], _builtins.type):
     DESCRIPTOR: _descriptor.EnumDescriptor
     SESSION_STATE_UNSPECIFIED: _SessionState.ValueType  # 0
-    """Never set by the server; as a filter it matches nothing."""
+    """Never set by the server; as a ListSessions filter it is INVALID_ARGUMENT."""
     SESSION_STATE_PENDING: _SessionState.ValueType  # 1
     """Created as a link (pending=true), not yet started with its handoff code."""
     SESSION_STATE_ACTIVE: _SessionState.ValueType  # 2
@@ -44,7 +44,7 @@ class SessionState(_SessionState, metaclass=_SessionStateEnumTypeWrapper):
     """
 
 SESSION_STATE_UNSPECIFIED: SessionState.ValueType  # 0
-"""Never set by the server; as a filter it matches nothing."""
+"""Never set by the server; as a ListSessions filter it is INVALID_ARGUMENT."""
 SESSION_STATE_PENDING: SessionState.ValueType  # 1
 """Created as a link (pending=true), not yet started with its handoff code."""
 SESSION_STATE_ACTIVE: SessionState.ValueType  # 2

@@ -677,7 +677,10 @@ class WatchSessionsRequest(_message.Message):
     """Only events of sessions with this reference."""
     start_revision: _builtins.int
     """0: only changes after the stream starts. N: every matching event with
-    revision >= N first, then live ones, with no gap and no duplicate.
+    revision >= N first, then live ones, with no gap and no duplicate. To
+    resume, pass the last revision received (event or progress) + 1. If N is
+    older than retained history the stream ends OUT_OF_RANGE with ErrorInfo
+    metadata `compact_revision`. Negative: INVALID_ARGUMENT.
     """
     def __init__(
         self,
@@ -709,8 +712,11 @@ class WatchSessionsResponse(_message.Message):
 
     @_builtins.property
     def progress(self) -> Global___WatchProgress:
-        """Everything up to this revision has been sent (first message, and at
-        least every 10 s when idle).
+        """A bookmark: every matching event at or below this revision has been
+        sent. Always the first message (the current revision when starting
+        from now, start_revision - 1 when replaying history, followed by a
+        second progress when history is done), and at least every 10 s when
+        the stream is idle.
         """
 
     def __init__(

@@ -165,7 +165,9 @@ class SessionServiceServicer:
 
     def WatchSessions(self, request, context):
         """Streams every change to matching sessions, in commit order, resumable by
-        revision.
+        revision. A stream that falls WATCH_QUEUE_SIZE events behind ends with
+        RESOURCE_EXHAUSTED (reason WATCH_TOO_SLOW); a draining server ends streams
+        with a final progress and UNAVAILABLE. Resume from the last revision + 1.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -59,7 +59,9 @@ class SessionServiceStub:
     """Replaces a live session's metadata."""
     WatchSessions: _grpc.UnaryStreamMultiCallable[_session_service_pb2.WatchSessionsRequest, _session_service_pb2.WatchSessionsResponse]
     """Streams every change to matching sessions, in commit order, resumable by
-    revision.
+    revision. A stream that falls WATCH_QUEUE_SIZE events behind ends with
+    RESOURCE_EXHAUSTED (reason WATCH_TOO_SLOW); a draining server ends streams
+    with a final progress and UNAVAILABLE. Resume from the last revision + 1.
     """
     GetJwks: _grpc.UnaryUnaryMultiCallable[_session_service_pb2.GetJwksRequest, _session_service_pb2.GetJwksResponse]
     """The public keys that verify access tokens, as a JSON Web Key Set."""
@@ -95,7 +97,9 @@ class SessionServiceAsyncStub(SessionServiceStub):
     """Replaces a live session's metadata."""
     WatchSessions: _aio.UnaryStreamMultiCallable[_session_service_pb2.WatchSessionsRequest, _session_service_pb2.WatchSessionsResponse]  # type: ignore[assignment]
     """Streams every change to matching sessions, in commit order, resumable by
-    revision.
+    revision. A stream that falls WATCH_QUEUE_SIZE events behind ends with
+    RESOURCE_EXHAUSTED (reason WATCH_TOO_SLOW); a draining server ends streams
+    with a final progress and UNAVAILABLE. Resume from the last revision + 1.
     """
     GetJwks: _aio.UnaryUnaryMultiCallable[_session_service_pb2.GetJwksRequest, _session_service_pb2.GetJwksResponse]  # type: ignore[assignment]
     """The public keys that verify access tokens, as a JSON Web Key Set."""
@@ -188,7 +192,9 @@ class SessionServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_abc.Iterator[_session_service_pb2.WatchSessionsResponse], _abc.AsyncIterator[_session_service_pb2.WatchSessionsResponse]]:
         """Streams every change to matching sessions, in commit order, resumable by
-        revision.
+        revision. A stream that falls WATCH_QUEUE_SIZE events behind ends with
+        RESOURCE_EXHAUSTED (reason WATCH_TOO_SLOW); a draining server ends streams
+        with a final progress and UNAVAILABLE. Resume from the last revision + 1.
         """
 
     @_abc_1.abstractmethod
