@@ -17,6 +17,7 @@ that a retry cannot fix (bad arguments, credentials).
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterator
 
@@ -49,10 +50,16 @@ def watch(
     on_progress: Callable[[int], None] | None = None,
     on_reconnect: Callable[[grpc.RpcError, int], None] | None = None,
     max_backoff_seconds: float = 10.0,
+    idle_timeout_seconds: float = 30.0,
     metadata: tuple[tuple[str, str], ...] = (),
 ) -> Iterator[pb.SessionEvent]:
     """Yields matching events forever. `on_progress(revision)` is called for
-    every bookmark; `on_reconnect(error, next_revision)` before each resume."""
+    every bookmark; `on_reconnect(error, next_revision)` before each resume.
+
+    The server sends a progress at least every 10 s; a stream silent for
+    `idle_timeout_seconds` is presumed cut off (a dead peer, a black-holed
+    connection), cancelled and resumed. Treat `on_reconnect` as "fail closed
+    until the next event or progress"."""
     next_revision = start_revision  # 0 until the first bookmark: "from now"
     backoff = 0.1
     while True:
@@ -62,12 +69,24 @@ def watch(
             reference=reference,
             start_revision=next_revision,
         )
+        call = stub.WatchSessions(request, metadata=metadata)
+        heard = [time.monotonic()]
+        done = threading.Event()
+        threading.Thread(
+            target=_watchdog,
+            args=(call, heard, done, idle_timeout_seconds),
+            daemon=True,
+            name="watch-idle",
+        ).start()
         try:
-            for message in stub.WatchSessions(request, metadata=metadata):
+            for message in call:  # type: ignore[attr-defined]
+                heard[0] = time.monotonic()
                 backoff = 0.1
                 if message.HasField("event"):
                     next_revision = message.event.revision + 1
+                    heard[0] = float("inf")  # the caller's time is not silence
                     yield message.event
+                    heard[0] = time.monotonic()
                 else:
                     next_revision = max(next_revision, message.progress.revision + 1)
                     if on_progress:
@@ -77,7 +96,16 @@ def watch(
             if exc.code() not in RETRYABLE:  # type: ignore[attr-defined]
                 raise
             error = exc
+        finally:
+            done.set()
         if on_reconnect and error is not None:
             on_reconnect(error, next_revision)
         time.sleep(backoff)
         backoff = min(backoff * 2, max_backoff_seconds)
+
+
+def _watchdog(call: object, heard: list[float], done: threading.Event, idle: float) -> None:
+    while not done.wait(min(1.0, idle / 2)):
+        if time.monotonic() - heard[0] > idle:
+            call.cancel()  # type: ignore[attr-defined]
+            return
