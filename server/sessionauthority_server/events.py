@@ -208,13 +208,14 @@ class Hub:
 
     @contextlib.asynccontextmanager
     async def subscribe(self, flt: Filter, start_revision: int) -> AsyncIterator[Subscription]:
+        # Catch the tail up first, so "from now" means after every change
+        # committed before this call, not after what the tailer last saw.
+        await self._drain()
+        # Checked after the await, so concurrent subscribers cannot overshoot.
         if self._closed:
             raise errors.shutting_down(start_revision)
         if len(self._subs) >= self.max_streams:
             raise errors.too_many_watches(self.max_streams)
-        # Catch the tail up first, so "from now" means after every change
-        # committed before this call, not after what the tailer last saw.
-        await self._drain()
         sub = Subscription(self, flt, start_revision, self.queue_size)
         sub.registered_at = self.tail_revision
         self._subs.add(sub)
