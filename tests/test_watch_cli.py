@@ -25,21 +25,23 @@ async def read_line(proc: asyncio.subprocess.Process) -> str:
     return line.decode()
 
 
-async def test_watch_cli_prints_events_and_resumes_after_restart(h):
-    first = await create(h, subject="cli-user")
-    proc = await asyncio.create_subprocess_exec(
+async def spawn_watch(target: str, *args: str) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "sessionauthority_server.cli",
         "watch",
         "--target",
-        h.target,
-        "--json",
-        "--from-revision",
-        str(first.session.revision),
+        target,
+        *args,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
+
+
+async def test_watch_cli_prints_events_and_resumes_after_restart(h):
+    first = await create(h, subject="cli-user")
+    proc = await spawn_watch(h.target, "--json", "--from-revision", str(first.session.revision))
     try:
         doc = json.loads(await read_line(proc))
         assert doc["type"] == "SESSION_EVENT_TYPE_CREATED"
@@ -71,19 +73,7 @@ async def test_watch_cli_prints_events_and_resumes_after_restart(h):
 
 
 async def test_watch_cli_human_readable(h):
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "sessionauthority_server.cli",
-        "watch",
-        "--target",
-        h.target,
-        "--subject",
-        "alice",
-        "--from-revision",
-        "1",
-        stdout=asyncio.subprocess.PIPE,
-    )
+    proc = await spawn_watch(h.target, "--subject", "alice", "--from-revision", "1")
     try:
         s = await create(h, subject="alice", reference="web")
         line = await read_line(proc)
