@@ -4,6 +4,7 @@ Prepare / Execute / Assert against a real server over a real SQLite file."""
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 
 import grpc
@@ -590,3 +591,18 @@ async def test_secrets_stored_only_as_hashes_or_sealed(h):
     for secret in (r.tokens.refresh_token, pending.handoff_code, r.tokens.access_token):
         assert secret.encode() not in raw
     assert (h.db_path.with_name(h.db_path.name + ".key").stat().st_mode & 0o777) == 0o600
+
+
+async def test_secrets_never_reach_the_log(h, caplog):
+    caplog.set_level(logging.DEBUG)
+    r = await create(h, request_id="log-check")
+    renewed = await renew(h, r.tokens.refresh_token)
+    await h.sessions.ValidateSession(pb.ValidateSessionRequest(access_token=r.tokens.access_token))
+    await h.sessions.RevokeSession(pb.RevokeSessionRequest(session_id=r.session.session_id))
+    await expect_error(
+        h.sessions.RenewSession(pb.RenewSessionRequest(refresh_token=renewed.tokens.refresh_token)),
+        grpc.StatusCode.UNAUTHENTICATED,
+    )
+    secrets = [r.tokens.refresh_token, renewed.tokens.refresh_token, r.tokens.access_token]
+    for secret in secrets:
+        assert secret not in caplog.text
