@@ -1,9 +1,10 @@
-"""SQLModel tables. Times are integer microseconds since the epoch, so SQLite
-and PostgreSQL compare and index them the same way. Every row carries its tenant."""
+"""SQLModel tables. Times are integer microseconds since the epoch (BIGINT:
+they overflow 32 bits), so SQLite and PostgreSQL compare and index them the
+same way. Every row carries its tenant."""
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Index, LargeBinary
+from sqlalchemy import BigInteger, Column, Index, LargeBinary
 from sqlmodel import Field, SQLModel
 
 
@@ -14,8 +15,8 @@ class SubjectRow(SQLModel, table=True):
     state: str = Field(max_length=16)
     termination_reason: str | None = Field(default=None, max_length=16)
     error_code: str = Field(default="", max_length=128)
-    create_us: int
-    update_us: int
+    create_us: int = Field(sa_type=BigInteger)
+    update_us: int = Field(sa_type=BigInteger)
 
 
 class SessionRow(SQLModel, table=True):
@@ -33,14 +34,14 @@ class SessionRow(SQLModel, table=True):
     reference: str = Field(default="", max_length=128)
     state: str = Field(max_length=16)
     metadata_json: str = Field(default="{}")
-    create_us: int
-    expire_us: int
-    last_renew_us: int
-    last_active_us: int
-    end_us: int | None = None
+    create_us: int = Field(sa_type=BigInteger)
+    expire_us: int = Field(sa_type=BigInteger)
+    last_renew_us: int = Field(sa_type=BigInteger)
+    last_active_us: int = Field(sa_type=BigInteger)
+    end_us: int | None = Field(default=None, sa_type=BigInteger)
     end_reason: str | None = Field(default=None, max_length=32)
     error_code: str = Field(default="", max_length=128)
-    revision: int
+    revision: int = Field(sa_type=BigInteger)
     user_agent: str = Field(default="", max_length=512)
     ip_address: str = Field(default="", max_length=512)
     device_name: str = Field(default="", max_length=512)
@@ -54,9 +55,9 @@ class RefreshTokenRow(SQLModel, table=True):
     tenant: str = Field(max_length=64)
     session_id: str = Field(index=True, max_length=64)
     generation: int
-    create_us: int
-    expire_us: int
-    rotated_us: int | None = None
+    create_us: int = Field(sa_type=BigInteger)
+    expire_us: int = Field(sa_type=BigInteger)
+    rotated_us: int | None = Field(default=None, sa_type=BigInteger)
     # The successor pair, sealed, so a retry inside the grace window gets the
     # same pair back; cleared once the window has passed.
     successor_sealed: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
@@ -71,7 +72,7 @@ class EventRow(SQLModel, table=True):
         Index("ix_events_tenant_subject", "tenant", "subject_id", "revision"),
         Index("ix_events_tenant_session", "tenant", "session_id", "revision"),
     )
-    revision: int = Field(primary_key=True)
+    revision: int = Field(primary_key=True, sa_type=BigInteger)
     tenant: str = Field(max_length=64)
     session_id: str = Field(max_length=64)
     subject_id: str = Field(max_length=128)
@@ -79,7 +80,7 @@ class EventRow(SQLModel, table=True):
     type: str = Field(max_length=32)
     # The session after the change, as JSON: history replays without joins.
     payload: str
-    create_us: int = Field(index=True)
+    create_us: int = Field(index=True, sa_type=BigInteger)
 
 
 class CounterRow(SQLModel, table=True):
@@ -88,7 +89,7 @@ class CounterRow(SQLModel, table=True):
 
     __tablename__ = "counters"
     name: str = Field(primary_key=True, max_length=32)
-    value: int
+    value: int = Field(sa_type=BigInteger)
 
 
 class SigningKeyRow(SQLModel, table=True):
@@ -96,10 +97,10 @@ class SigningKeyRow(SQLModel, table=True):
     kid: str = Field(primary_key=True, max_length=64)
     private_sealed: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     public_x: str = Field(max_length=64)
-    create_us: int
+    create_us: int = Field(sa_type=BigInteger)
     # After this it signs nothing new; its public key stays in the JWKS until
     # the last token it signed has expired.
-    retire_us: int | None = None
+    retire_us: int | None = Field(default=None, sa_type=BigInteger)
 
 
 class IdempotencyRow(SQLModel, table=True):
@@ -111,7 +112,7 @@ class IdempotencyRow(SQLModel, table=True):
     # The first answer's secrets (token pair, handoff code), sealed.
     response_sealed: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     reused: bool = False
-    expire_us: int = Field(index=True)
+    expire_us: int = Field(index=True, sa_type=BigInteger)
 
 
 class RateWindowRow(SQLModel, table=True):
@@ -119,5 +120,5 @@ class RateWindowRow(SQLModel, table=True):
     tenant: str = Field(primary_key=True, max_length=64)
     subject_id: str = Field(primary_key=True, max_length=128)
     window: str = Field(primary_key=True, max_length=8)
-    start_us: int
+    start_us: int = Field(sa_type=BigInteger)
     count: int

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import and_, delete, false, func, insert, or_, select, true, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -307,6 +309,36 @@ class Store:
             )
         ).first()
 
+    async def _lock_subject(
+        self, conn: AsyncConnection, tenant: str, subject_id: str, now: int
+    ) -> Any:
+        """Makes sure the subject row exists and locks it for this transaction.
+
+        Every write that depends on the subject's state (create, terminate)
+        goes through here, so on PostgreSQL they serialize per subject: a
+        create cannot slip a live session past a concurrent ban, and two
+        first-time writers never both insert the row. (SQLite already
+        serializes all writers.)"""
+        dialect_insert = sqlite_insert if self.db.is_sqlite else pg_insert
+        await conn.execute(
+            dialect_insert(_subjects)
+            .values(
+                tenant=tenant,
+                subject_id=subject_id,
+                state=SubjectState.ACTIVE.value,
+                create_us=now,
+                update_us=now,
+            )
+            .on_conflict_do_nothing(index_elements=["tenant", "subject_id"])
+        )
+        return (
+            await conn.execute(
+                select(_subjects)
+                .where(_subjects.c.tenant == tenant, _subjects.c.subject_id == subject_id)
+                .with_for_update()
+            )
+        ).first()
+
     def _live_clause(self, now: int) -> ColumnElement[bool]:
         clause = and_(
             _sessions.c.state.in_([s.value for s in LIVE_STATES]),
@@ -369,25 +401,17 @@ class Store:
         count = 0
         async with self.db.write() as conn:
             now = self.clock()
-            row = await self._subject_row(conn, tenant, subject_id)
-            values = {
-                "state": state.value,
-                "termination_reason": reason.value,
-                "error_code": error_code,
-                "update_us": now,
-            }
-            if row is None:
-                await conn.execute(
-                    insert(_subjects).values(
-                        tenant=tenant, subject_id=subject_id, create_us=now, **values
-                    )
+            await self._lock_subject(conn, tenant, subject_id, now)
+            await conn.execute(
+                update(_subjects)
+                .where(_subjects.c.tenant == tenant, _subjects.c.subject_id == subject_id)
+                .values(
+                    state=state.value,
+                    termination_reason=reason.value,
+                    error_code=error_code,
+                    update_us=now,
                 )
-            else:
-                await conn.execute(
-                    update(_subjects)
-                    .where(_subjects.c.tenant == tenant, _subjects.c.subject_id == subject_id)
-                    .values(**values)
-                )
+            )
             rows = (
                 await conn.execute(
                     select(_sessions)
@@ -462,22 +486,14 @@ class Store:
         fingerprint = self._fingerprint(req)
         async with self.db.write() as conn:
             now = self.clock()
+            # Subject lock first: a concurrent retry of the same request_id
+            # waits here, then finds the first one's record below.
+            subject = await self._lock_subject(conn, tenant, req.subject_id, now)
             if req.request_id:
                 replay = await self._replay(conn, tenant, req.request_id, fingerprint, now)
                 if replay is not None:
                     return replay
-            subject = await self._subject_row(conn, tenant, req.subject_id)
-            if subject is None:
-                await conn.execute(
-                    insert(_subjects).values(
-                        tenant=tenant,
-                        subject_id=req.subject_id,
-                        state=SubjectState.ACTIVE.value,
-                        create_us=now,
-                        update_us=now,
-                    )
-                )
-            elif subject.state != SubjectState.ACTIVE.value:
+            if subject.state != SubjectState.ACTIVE.value:
                 raise errors.subject_terminated(req.subject_id, subject.state, subject.error_code)
             await self._count_create(conn, tenant, req.subject_id, now)
             result = None
