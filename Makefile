@@ -19,6 +19,7 @@ run: $(STAMP)
 	$(BIN)/session-authority serve --host $(HOST) --port $(PORT)
 
 test: $(STAMP)
+	bash scripts/ensure_postgres.sh
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 generate: $(STAMP)

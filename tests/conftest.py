@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,6 +13,8 @@ from sessionauthority.v1 import session_service_pb2_grpc, subject_service_pb2_gr
 from sessionauthority_server.app import App, create_server
 from sessionauthority_server.config import Settings
 from sessionauthority_server.store import system_clock
+
+from .postgres import ThrowawayPostgres
 
 
 class FakeClock:
@@ -42,14 +44,61 @@ class Harness:
 ServerFactory = Callable[..., Any]
 
 
-@pytest.fixture
-async def make_server(tmp_path: Path) -> AsyncIterator[ServerFactory]:
+# Modules whose tests also run against PostgreSQL (the rest exercise the
+# command line, README or client helpers, where the backend does not matter).
+POSTGRES_MODULES = {
+    "test_sessions",
+    "test_subjects",
+    "test_watch",
+    "test_watch_robustness",
+    "test_concurrency",
+    "test_standard_services",
+}
+# Any fixed 32-byte key: PostgreSQL has no file to keep a generated one beside.
+TEST_ENCRYPTION_KEY = "c2Vzc2lvbi1hdXRob3JpdHktdGVzdC1rZXktMzJieXQ"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Runs each server test on SQLite and on PostgreSQL, except where only
+    SQLite makes sense. Deselected, not skipped: nothing is silently left out."""
+    keep, drop = [], []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        on_pg = callspec is not None and callspec.params.get("make_server") == "postgresql"
+        module = item.module.__name__.rsplit(".", 1)[-1] if item.module else ""
+        if on_pg and (module not in POSTGRES_MODULES or item.get_closest_marker("sqlite_only")):
+            drop.append(item)
+        else:
+            keep.append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[ThrowawayPostgres]:
+    server = ThrowawayPostgres()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def make_server(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> AsyncIterator[ServerFactory]:
     started: list[Harness] = []
+    pg_url = ""
+    if request.param == "postgresql":
+        pg_url = await request.getfixturevalue("postgres").new_database()
 
     async def factory(db_name: str = "sa.db", **overrides: Any) -> Harness:
+        # Every server of one test shares one database, as replicas would.
         db_path = tmp_path / db_name
+        if pg_url:
+            overrides.setdefault("encryption_key", TEST_ENCRYPTION_KEY)
         settings = Settings(
-            database_url=f"sqlite:///{db_path}",
+            database_url=pg_url or f"sqlite:///{db_path}",
             host="127.0.0.1",
             port=0,
             **overrides,

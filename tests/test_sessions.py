@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import logging
-import sqlite3
 
 import grpc
 import jwt
@@ -565,14 +564,13 @@ async def test_every_change_writes_one_event(h):
         pb.UpdateSessionMetadataRequest(session_id=r.session.session_id, metadata=meta(x=1))
     )
     await h.sessions.RevokeSession(pb.RevokeSessionRequest(session_id=r.session.session_id))
-    with sqlite3.connect(h.db_path) as db:
-        rows = db.execute(
-            "SELECT revision, type FROM events WHERE session_id = ? ORDER BY revision",
-            (r.session.session_id,),
-        ).fetchall()
-        stored_rev = db.execute(
-            "SELECT revision FROM sessions WHERE session_id = ?", (r.session.session_id,)
-        ).fetchone()[0]
+    rows = [
+        (e.revision, e.type)
+        for e in await h.app.store.events_after(0)
+        if e.session.session_id == r.session.session_id
+    ]
+    got = await h.sessions.GetSession(pb.GetSessionRequest(session_id=r.session.session_id))
+    stored_rev = got.session.revision
     assert [t for _, t in rows] == ["CREATED", "RENEWED", "METADATA_UPDATED", "REVOKED"]
     revs = [rev for rev, _ in rows]
     assert revs == sorted(revs) and len(set(revs)) == 4
@@ -580,6 +578,7 @@ async def test_every_change_writes_one_event(h):
     assert n.session.revision == revs[1]
 
 
+@pytest.mark.sqlite_only  # reads the database file itself
 async def test_secrets_stored_only_as_hashes_or_sealed(h):
     r = await create(h, request_id="secret-check")
     await renew(h, r.tokens.refresh_token)

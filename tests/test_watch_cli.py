@@ -8,6 +8,7 @@ import json
 import sys
 
 import grpc
+import pytest
 from sessionauthority.v1 import session_service_pb2 as pb
 from sessionauthority.v1 import session_service_pb2_grpc as pb_grpc
 from sessionauthority_server.app import create_server
@@ -39,6 +40,7 @@ async def spawn_watch(target: str, *args: str) -> asyncio.subprocess.Process:
     )
 
 
+@pytest.mark.sqlite_only  # restarts the server on the same SQLite file
 async def test_watch_cli_prints_events_and_resumes_after_restart(h):
     first = await create(h, subject="cli-user")
     proc = await spawn_watch(h.target, "--json", "--from-revision", str(first.session.revision))

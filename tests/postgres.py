@@ -1,0 +1,82 @@
+"""A throwaway PostgreSQL server for the tests: its own data directory and
+port, fsync off, deleted afterwards. `make test` installs PostgreSQL when the
+machine has none (see scripts/ensure_postgres.sh)."""
+
+from __future__ import annotations
+
+import glob
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+import uuid
+from pathlib import Path
+
+import asyncpg
+
+
+def _bindir() -> Path:
+    found = shutil.which("pg_ctl")
+    if found:
+        return Path(found).resolve().parent
+    if shutil.which("pg_config"):
+        out = subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True)
+        candidate = Path(out.stdout.strip())
+        if (candidate / "pg_ctl").exists():
+            return candidate
+    for candidate in sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True):
+        if (Path(candidate) / "pg_ctl").exists():
+            return Path(candidate)
+    raise RuntimeError("PostgreSQL is not installed: run `make test`, which installs it")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class ThrowawayPostgres:
+    def __init__(self) -> None:
+        self.bin = _bindir()
+        self.dir = Path(tempfile.mkdtemp(prefix="sa-pg-"))
+        self.port = _free_port()
+        self.user = "sa"
+        # initdb refuses to run as root; run the server as the postgres user then.
+        self.run_as: list[str] = []
+        if os.geteuid() == 0:
+            owner = pwd.getpwnam("postgres")
+            os.chown(self.dir, owner.pw_uid, owner.pw_gid)
+            self.run_as = ["runuser", "-u", "postgres", "--"]
+        self.url = f"postgresql://{self.user}@127.0.0.1:{self.port}"
+
+    def _run(self, *argv: str) -> None:
+        subprocess.run([*self.run_as, *argv], check=True, capture_output=True)
+
+    def start(self) -> None:
+        data = self.dir / "data"
+        self._run(str(self.bin / "initdb"), "-D", str(data), "-A", "trust", "-U", self.user)
+        options = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off"
+        self._run(
+            str(self.bin / "pg_ctl"), "-D", str(data), "-o", options, "-l",
+            str(self.dir / "log"), "-w", "start",
+        )  # fmt: skip
+
+    def stop(self) -> None:
+        try:
+            self._run(
+                str(self.bin / "pg_ctl"), "-D", str(self.dir / "data"), "-m", "immediate", "stop"
+            )
+        finally:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+    async def new_database(self) -> str:
+        name = "t" + uuid.uuid4().hex[:16]
+        conn = await asyncpg.connect(self.url + "/postgres")
+        try:
+            await conn.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await conn.close()
+        return f"{self.url}/{name}"
