@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+import grpc
 from sessionauthority.v1 import session_pb2 as spb
 from sessionauthority.v1 import session_service_pb2 as pb
 
@@ -27,3 +28,17 @@ async def test_sixteen_concurrent_renewals_give_one_successor(h):
     successor = results[0].tokens.refresh_token
     again = await h.sessions.RenewSession(pb.RenewSessionRequest(refresh_token=successor))
     assert again.session.state == spb.SESSION_STATE_ACTIVE
+
+
+async def test_one_request_id_raced_across_subjects(h):
+    # Same request_id, different subjects, all at once: one wins; the others
+    # are told the id was used with other parameters, never INTERNAL.
+    calls = [
+        h.sessions.CreateSession(pb.CreateSessionRequest(subject_id=f"race-{i}", request_id="dup"))
+        for i in range(8)
+    ]
+    results = await asyncio.gather(*calls, return_exceptions=True)
+    ok = [r for r in results if isinstance(r, pb.CreateSessionResponse)]
+    failed = [r for r in results if not isinstance(r, pb.CreateSessionResponse)]
+    assert len(ok) == 1
+    assert all(e.code() == grpc.StatusCode.INVALID_ARGUMENT for e in failed)

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import and_, delete, false, func, insert, or_, select, true, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -484,6 +485,19 @@ class Store:
     async def create_session(self, tenant: str, req: CreateRequest) -> CreateResult:
         ttl_us = self._check_create(req)
         fingerprint = self._fingerprint(req)
+        try:
+            return await self._create_once(tenant, req, ttl_us, fingerprint)
+        except IntegrityError:
+            if not req.request_id:
+                raise
+            # The same request_id committed concurrently under another subject
+            # (the subject lock did not order them): run again, and the
+            # replay check now answers for it.
+            return await self._create_once(tenant, req, ttl_us, fingerprint)
+
+    async def _create_once(
+        self, tenant: str, req: CreateRequest, ttl_us: int, fingerprint: str
+    ) -> CreateResult:
         async with self.db.write() as conn:
             now = self.clock()
             # Subject lock first: a concurrent retry of the same request_id
