@@ -140,14 +140,34 @@ def history_compacted(start_revision: int, compact_revision: int) -> ServiceErro
     )
 
 
-def watch_overflow(resume_revision: int) -> ServiceError:
+def _end_of_stream(
+    code: grpc.StatusCode, reason: str, why: str, resume_revision: int
+) -> ServiceError:
+    """A watch stream ended by the server; the client resumes where it was."""
     return ServiceError(
-        grpc.StatusCode.RESOURCE_EXHAUSTED,
-        "WATCH_TOO_SLOW",
-        "the stream fell too far behind; resume with start_revision="
-        f"{resume_revision} (your last received revision + 1)",
+        code,
+        reason,
+        f"{why}; reconnect with start_revision={resume_revision} (your last received revision + 1)",
         metadata={"resume_revision": str(resume_revision)},
         retry_after_seconds=0.0,
+    )
+
+
+def watch_overflow(resume_revision: int) -> ServiceError:
+    return _end_of_stream(
+        grpc.StatusCode.RESOURCE_EXHAUSTED,
+        "WATCH_TOO_SLOW",
+        "the stream fell too far behind",
+        resume_revision,
+    )
+
+
+def shutting_down(resume_revision: int) -> ServiceError:
+    return _end_of_stream(
+        grpc.StatusCode.UNAVAILABLE,
+        "SERVER_SHUTTING_DOWN",
+        "the server is shutting down",
+        resume_revision,
     )
 
 
@@ -158,14 +178,4 @@ def too_many_watches(limit: int) -> ServiceError:
         f"this server already holds {limit} watch streams; try another replica or later",
         metadata={"limit": str(limit)},
         retry_after_seconds=1.0,
-    )
-
-
-def shutting_down(resume_revision: int) -> ServiceError:
-    return ServiceError(
-        grpc.StatusCode.UNAVAILABLE,
-        "SERVER_SHUTTING_DOWN",
-        f"the server is shutting down; reconnect and resume with start_revision={resume_revision}",
-        metadata={"resume_revision": str(resume_revision)},
-        retry_after_seconds=0.0,
     )

@@ -64,6 +64,9 @@ class Subscription:
         self.error: ServiceError | None = None
         self.final_progress = False
         self._ended = asyncio.Event()
+        # One waiter for the stream's life, raced against each write, rather
+        # than a new task per message.
+        self._ended_waiter: asyncio.Future[bool] | None = None
 
     # -- called by the hub (synchronously, in revision order)
 
@@ -150,20 +153,26 @@ class Subscription:
     async def send(self, write: Awaitable[None]) -> None:
         """Awaits one write, unless the hub ends the stream first: a client
         that stopped reading blocks the write forever on flow control."""
+        if self._ended_waiter is None:
+            self._ended_waiter = asyncio.ensure_future(self._ended.wait())
         write_task = asyncio.ensure_future(write)
-        ended_task = asyncio.ensure_future(self._ended.wait())
         try:
-            await asyncio.wait({write_task, ended_task}, return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait(
+                {write_task, self._ended_waiter}, return_when=asyncio.FIRST_COMPLETED
+            )
             if write_task.done() or self.final_progress:
                 # Shutting down ends only idle waits: a write under way may finish.
                 await write_task
                 return
         finally:
-            ended_task.cancel()
             if not write_task.done():
                 write_task.cancel()
         assert self.error is not None
         raise self.error
+
+    def close(self) -> None:
+        if self._ended_waiter is not None:
+            self._ended_waiter.cancel()
 
     def _raise_if_ended(self) -> None:
         if self.error is not None:
@@ -223,12 +232,10 @@ class Hub:
         try:
             yield sub
         finally:
-            self._remove(sub)
-
-    def _remove(self, sub: Subscription) -> None:
-        self._subs.discard(sub)
-        if not self._subs:
-            self._drained.set()
+            sub.close()
+            self._subs.discard(sub)
+            if not self._subs:
+                self._drained.set()
 
     async def close(self, wait_seconds: float) -> None:
         """Ends every stream with a final progress and UNAVAILABLE, waits up
