@@ -248,18 +248,18 @@ def replay_matches_table(db: Path) -> None:
     with sqlite3.connect(db) as conn:
         revs = [r[0] for r in conn.execute("SELECT revision FROM events ORDER BY revision")]
         assert revs == list(range(1, len(revs) + 1)), "revisions have a gap"
-        last: dict[str, dict[str, object]] = {}
-        for sid, payload in conn.execute(
-            "SELECT session_id, payload FROM events ORDER BY revision"
+        last: dict[str, tuple[object, int]] = {}
+        for sid, payload, rev in conn.execute(
+            "SELECT session_id, payload, revision FROM events ORDER BY revision"
         ):
-            last[sid] = json.loads(payload)
+            last[sid] = (json.loads(payload)["state"], rev)
         rows = {
             r[0]: (r[1], r[2])
             for r in conn.execute("SELECT session_id, state, revision FROM sessions")
         }
     assert set(rows) == set(last)
-    for sid, doc in last.items():
-        assert (doc["state"], doc["revision"]) == rows[sid], sid
+    for sid, state_and_revision in last.items():
+        assert state_and_revision == rows[sid], sid
 
 
 def test_random_histories_respect_the_state_machine(server: ServerThread) -> None:

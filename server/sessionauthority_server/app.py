@@ -19,12 +19,12 @@ from sessionauthority.v1 import (
 )
 
 from .config import Settings
-from .db import Database, DatabaseUrlError, sqlite_path
 from .events import Hub
 from .reaper import Reaper
 from .services.sessions import SessionServicer
 from .services.subjects import SubjectServicer
 from .store import Clock, Store, system_clock
+from .store.database import Database, DatabaseUrlError, sqlite_path
 from .tokens import Sealer, b64url_decode, load_or_create_key_file
 
 log = logging.getLogger("sessionauthority")
@@ -142,7 +142,7 @@ class App:
         for task in self.tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        await self.store.db.close()
+        await self.store.close()
 
 
 async def create_server(
@@ -150,7 +150,11 @@ async def create_server(
 ) -> App:
     """Builds and starts a server; port 0 picks a free port (tests use it)."""
     try:
-        db = Database(settings.database_url)
+        db = Database(
+            settings.database_url,
+            sqlite_synchronous=settings.sqlite_synchronous.upper(),
+            pool_size=settings.db_pool_size,
+        )
     except DatabaseUrlError as exc:
         raise ConfigError(str(exc)) from None
     store = Store(db, settings, make_sealer(settings), clock)

@@ -12,6 +12,11 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=50051, ge=0, le=65535)
     database_url: str = "sqlite:///./session-authority.db"
+    # FULL: an acknowledged write survives power loss. NORMAL: it survives a
+    # crash of this process, but the last commits may roll back on power loss.
+    sqlite_synchronous: str = "FULL"
+    # PostgreSQL connections for reads (writes use one connection per process).
+    db_pool_size: int = Field(default=10, gt=0)
     # Base64url 32-byte key that encrypts private signing keys and stored token
     # pairs at rest. Empty: a key file beside the SQLite database (mode 0600).
     encryption_key: str = ""

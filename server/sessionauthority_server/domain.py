@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-import json
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -92,17 +90,6 @@ class Session:
     revision: int
     client: ClientInfo = field(default_factory=ClientInfo)
 
-    def to_json(self) -> str:
-        return json.dumps(dataclasses.asdict(self), separators=(",", ":"), sort_keys=True)
-
-    @staticmethod
-    def from_json(text: str) -> Session:
-        raw = json.loads(text)
-        raw["state"] = State(raw["state"])
-        raw["end_reason"] = EndReason(raw["end_reason"]) if raw["end_reason"] else None
-        raw["client"] = ClientInfo(**raw["client"])
-        return Session(**raw)
-
 
 @dataclass(frozen=True)
 class TokenPair:
@@ -110,13 +97,6 @@ class TokenPair:
     access_expire_us: int
     refresh_token: str
     refresh_expire_us: int
-
-    def to_json(self) -> str:
-        return json.dumps(dataclasses.asdict(self), separators=(",", ":"))
-
-    @staticmethod
-    def from_json(text: str) -> TokenPair:
-        return TokenPair(**json.loads(text))
 
 
 @dataclass(frozen=True)

@@ -1,24 +1,34 @@
-"""Domain errors, and their translation to a gRPC status with rich details.
+"""Domain errors. The store, the rules and the watch hub raise these; they
+carry no gRPC. One place (services/status.py) turns a kind into a status
+code with rich details, for unary calls and streams alike.
 
-Every failure a caller can cause is a ServiceError with a stable ErrorInfo
-reason; anything else is a bug and surfaces as INTERNAL without details.
+Every failure a caller can cause is a DomainError with a stable reason;
+anything else is a bug and surfaces as INTERNAL without details.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-
-import grpc
-from google.protobuf import any_pb2, duration_pb2
-from google.rpc import code_pb2, error_details_pb2, status_pb2
-from grpc_status import rpc_status
+from enum import Enum
 
 DOMAIN = "sessionauthority"
 
 
+class Kind(Enum):
+    INVALID_ARGUMENT = "INVALID_ARGUMENT"
+    NOT_FOUND = "NOT_FOUND"
+    UNAUTHENTICATED = "UNAUTHENTICATED"
+    PERMISSION_DENIED = "PERMISSION_DENIED"
+    FAILED_PRECONDITION = "FAILED_PRECONDITION"
+    RESOURCE_EXHAUSTED = "RESOURCE_EXHAUSTED"
+    OUT_OF_RANGE = "OUT_OF_RANGE"
+    UNAVAILABLE = "UNAVAILABLE"
+    INTERNAL = "INTERNAL"
+
+
 @dataclass
-class ServiceError(Exception):
-    code: grpc.StatusCode
+class DomainError(Exception):
+    kind: Kind
     reason: str
     message: str
     metadata: dict[str, str] = field(default_factory=dict)
@@ -26,96 +36,63 @@ class ServiceError(Exception):
     retry_after_seconds: float | None = None
 
     def __str__(self) -> str:
-        return f"{self.code.name} {self.reason}: {self.message}"
-
-    def to_status(self) -> grpc.Status:
-        details: list[any_pb2.Any] = []
-        info = error_details_pb2.ErrorInfo(
-            reason=self.reason, domain=DOMAIN, metadata=self.metadata
-        )
-        details.append(_pack(info))
-        if self.violations:
-            bad = error_details_pb2.BadRequest(
-                field_violations=[
-                    error_details_pb2.BadRequest.FieldViolation(field=f, description=d)
-                    for f, d in self.violations
-                ]
-            )
-            details.append(_pack(bad))
-        if self.retry_after_seconds is not None:
-            delay = duration_pb2.Duration()
-            delay.FromNanoseconds(int(self.retry_after_seconds * 1e9))
-            details.append(_pack(error_details_pb2.RetryInfo(retry_delay=delay)))
-        status = status_pb2.Status(
-            code=getattr(code_pb2, self.code.name),
-            message=self.message,
-            details=details,
-        )
-        return rpc_status.to_status(status)
+        return f"{self.kind.value} {self.reason}: {self.message}"
 
 
-def _pack(message: object) -> any_pb2.Any:
-    packed = any_pb2.Any()
-    packed.Pack(message)  # type: ignore[arg-type]
-    return packed
-
-
-def invalid_argument(violations: list[tuple[str, str]]) -> ServiceError:
+def invalid_argument(violations: list[tuple[str, str]]) -> DomainError:
     fields = ", ".join(f for f, _ in violations)
-    return ServiceError(
-        grpc.StatusCode.INVALID_ARGUMENT,
+    return DomainError(
+        Kind.INVALID_ARGUMENT,
         "INVALID_ARGUMENT",
         f"invalid field(s): {fields}; " + "; ".join(f"{f}: {d}" for f, d in violations),
         violations=violations,
     )
 
 
-def session_not_found(session_id: str) -> ServiceError:
-    return ServiceError(
-        grpc.StatusCode.NOT_FOUND,
+def session_not_found(session_id: str) -> DomainError:
+    return DomainError(
+        Kind.NOT_FOUND,
         "SESSION_NOT_FOUND",
         f"no session {session_id!r}",
         metadata={"session_id": session_id},
     )
 
 
-def subject_not_found(subject_id: str) -> ServiceError:
-    return ServiceError(
-        grpc.StatusCode.NOT_FOUND,
+def subject_not_found(subject_id: str) -> DomainError:
+    return DomainError(
+        Kind.NOT_FOUND,
         "SUBJECT_NOT_FOUND",
         f"no subject {subject_id!r}",
         metadata={"subject_id": subject_id},
     )
 
 
-def subject_terminated(subject_id: str, state: str, error_code: str) -> ServiceError:
-    return ServiceError(
-        grpc.StatusCode.PERMISSION_DENIED,
+def subject_terminated(subject_id: str, state: str, error_code: str) -> DomainError:
+    return DomainError(
+        Kind.PERMISSION_DENIED,
         "SUBJECT_TERMINATED",
         f"subject {subject_id!r} is {state.lower()}: no new sessions",
         metadata={"subject_id": subject_id, "error_code": error_code, "state": state},
     )
 
 
-def handoff_invalid() -> ServiceError:
-    return ServiceError(
-        grpc.StatusCode.NOT_FOUND,
-        "HANDOFF_CODE_INVALID",
-        "unknown or already used handoff code",
+def handoff_invalid() -> DomainError:
+    return DomainError(
+        Kind.NOT_FOUND, "HANDOFF_CODE_INVALID", "unknown or already used handoff code"
     )
 
 
-def unauthenticated(reason: str, message: str, **metadata: str) -> ServiceError:
-    return ServiceError(grpc.StatusCode.UNAUTHENTICATED, reason, message, metadata=metadata)
+def unauthenticated(reason: str, message: str, **metadata: str) -> DomainError:
+    return DomainError(Kind.UNAUTHENTICATED, reason, message, metadata=metadata)
 
 
-def failed_precondition(reason: str, message: str, **metadata: str) -> ServiceError:
-    return ServiceError(grpc.StatusCode.FAILED_PRECONDITION, reason, message, metadata=metadata)
+def failed_precondition(reason: str, message: str, **metadata: str) -> DomainError:
+    return DomainError(Kind.FAILED_PRECONDITION, reason, message, metadata=metadata)
 
 
-def rate_limited(subject_id: str, window: str, retry_after_seconds: float) -> ServiceError:
-    return ServiceError(
-        grpc.StatusCode.RESOURCE_EXHAUSTED,
+def rate_limited(subject_id: str, window: str, retry_after_seconds: float) -> DomainError:
+    return DomainError(
+        Kind.RESOURCE_EXHAUSTED,
         "RATE_LIMITED",
         f"too many sessions created for subject {subject_id!r} this {window}",
         metadata={"subject_id": subject_id, "window": window},
@@ -123,13 +100,27 @@ def rate_limited(subject_id: str, window: str, retry_after_seconds: float) -> Se
     )
 
 
-def internal() -> ServiceError:
-    return ServiceError(grpc.StatusCode.INTERNAL, "INTERNAL", "internal error")
+def internal() -> DomainError:
+    return DomainError(Kind.INTERNAL, "INTERNAL", "internal error")
 
 
-def history_compacted(start_revision: int, compact_revision: int) -> ServiceError:
-    return ServiceError(
-        grpc.StatusCode.OUT_OF_RANGE,
+def illegal_transition(message: str) -> DomainError:
+    return DomainError(Kind.INTERNAL, "ILLEGAL_TRANSITION", message)
+
+
+def storage_unavailable(why: str) -> DomainError:
+    """The database could not run the transaction; nothing of it was kept."""
+    return DomainError(
+        Kind.UNAVAILABLE,
+        "STORAGE_UNAVAILABLE",
+        f"the database is unavailable ({why}); nothing was written, retry",
+        retry_after_seconds=1.0,
+    )
+
+
+def history_compacted(start_revision: int, compact_revision: int) -> DomainError:
+    return DomainError(
+        Kind.OUT_OF_RANGE,
         "REVISION_COMPACTED",
         f"revision {start_revision} is older than retained history; "
         f"the oldest revision still available is {compact_revision}",
@@ -140,12 +131,10 @@ def history_compacted(start_revision: int, compact_revision: int) -> ServiceErro
     )
 
 
-def _end_of_stream(
-    code: grpc.StatusCode, reason: str, why: str, resume_revision: int
-) -> ServiceError:
+def _end_of_stream(kind: Kind, reason: str, why: str, resume_revision: int) -> DomainError:
     """A watch stream ended by the server; the client resumes where it was."""
-    return ServiceError(
-        code,
+    return DomainError(
+        kind,
         reason,
         f"{why}; reconnect with start_revision={resume_revision} (your last received revision + 1)",
         metadata={"resume_revision": str(resume_revision)},
@@ -153,27 +142,21 @@ def _end_of_stream(
     )
 
 
-def watch_overflow(resume_revision: int) -> ServiceError:
+def watch_overflow(resume_revision: int) -> DomainError:
     return _end_of_stream(
-        grpc.StatusCode.RESOURCE_EXHAUSTED,
-        "WATCH_TOO_SLOW",
-        "the stream fell too far behind",
-        resume_revision,
+        Kind.RESOURCE_EXHAUSTED, "WATCH_TOO_SLOW", "the stream fell too far behind", resume_revision
     )
 
 
-def shutting_down(resume_revision: int) -> ServiceError:
+def shutting_down(resume_revision: int) -> DomainError:
     return _end_of_stream(
-        grpc.StatusCode.UNAVAILABLE,
-        "SERVER_SHUTTING_DOWN",
-        "the server is shutting down",
-        resume_revision,
+        Kind.UNAVAILABLE, "SERVER_SHUTTING_DOWN", "the server is shutting down", resume_revision
     )
 
 
-def too_many_watches(limit: int) -> ServiceError:
-    return ServiceError(
-        grpc.StatusCode.RESOURCE_EXHAUSTED,
+def too_many_watches(limit: int) -> DomainError:
+    return DomainError(
+        Kind.RESOURCE_EXHAUSTED,
         "WATCH_LIMIT",
         f"this server already holds {limit} watch streams; try another replica or later",
         metadata={"limit": str(limit)},

@@ -1,5 +1,8 @@
-"""Watch fan-out: one tailer per process reads committed events in revision
-order and hands each to the streams whose filters match.
+"""Watch fan-out. Events this process commits come straight from the store
+after COMMIT (no read-back); one tailer per process reads what other
+processes commit (a 1 s poll). Either way each event goes, in revision
+order, to the streams indexed under its session, subject or reference (as
+etcd's watcherSetByKey), not to every stream.
 
 A stream registers with the hub *before* it reads history, so every event is
 either at or below the revision it registered at (history) or above it (live
@@ -18,7 +21,7 @@ from dataclasses import dataclass
 
 from . import errors, policy
 from .domain import Event
-from .errors import ServiceError
+from .errors import DomainError
 from .store import Store
 
 log = logging.getLogger("sessionauthority.events")
@@ -33,6 +36,14 @@ class Filter:
     subject_id: str = ""
     session_id: str = ""
     reference: str = ""
+
+    def key(self) -> tuple[str, str, str]:
+        """The most selective filter given: the stream is indexed under it."""
+        for name in ("session_id", "subject_id", "reference"):
+            value = getattr(self, name)
+            if value:
+                return (name, self.tenant, value)
+        return ("", self.tenant, "")
 
     def matches(self, event: Event) -> bool:
         s = event.session
@@ -61,7 +72,7 @@ class Subscription:
         self.registered_at = 0
         # Highest revision the client is known to hold everything up to.
         self.sent = 0
-        self.error: ServiceError | None = None
+        self.error: DomainError | None = None
         self.final_progress = False
         self._ended = asyncio.Event()
         # One waiter for the stream's life, raced against each write, rather
@@ -78,7 +89,7 @@ class Subscription:
         except asyncio.QueueFull:
             self.end(errors.watch_overflow(self.sent + 1))
 
-    def end(self, error: ServiceError, *, final_progress: bool = False) -> None:
+    def end(self, error: DomainError, *, final_progress: bool = False) -> None:
         if self.error is not None:
             return
         self.error = error
@@ -106,16 +117,10 @@ class Subscription:
             if self.start_revision < compact:
                 raise errors.history_compacted(self.start_revision, compact)
             cursor = self.start_revision - 1
+            key_name, tenant, key = self.filter.key()
             while cursor < self.registered_at:
-                f = self.filter
-                page = await store.events_between(
-                    f.tenant,
-                    cursor,
-                    self.registered_at,
-                    subject_id=f.subject_id,
-                    session_id=f.session_id,
-                    reference=f.reference,
-                    limit=HISTORY_PAGE,
+                page = await store.history(
+                    tenant, cursor, self.registered_at, key_name, key, HISTORY_PAGE
                 )
                 # Retention deletes a prefix of the table; if it now starts
                 # above our cursor, rows this page should have had may be gone.
@@ -123,6 +128,8 @@ class Subscription:
                 if compact > cursor + 1:
                     raise errors.history_compacted(cursor + 1, compact)
                 for event in page:
+                    if not self.filter.matches(event):
+                        continue
                     self._raise_if_ended()
                     yield event
                     self.sent = event.revision
@@ -196,6 +203,7 @@ class Hub:
         self.poll_interval = poll_interval
         self.tail_revision = 0
         self._subs: set[Subscription] = set()
+        self._index: dict[tuple[str, str, str], set[Subscription]] = {}
         self._wake = asyncio.Event()
         # The tailer and subscribers catching it up must not dispatch twice.
         self._drain_lock = asyncio.Lock()
@@ -209,11 +217,34 @@ class Hub:
 
     async def start(self) -> None:
         self.tail_revision = await self.store.current_revision()
-        self.store.on_commit = self.wake
+        self.store.listen(self.publish)
         self._task = asyncio.create_task(self._run(), name="event-tailer")
 
-    def wake(self) -> None:
-        self._wake.set()
+    def publish(self, events: list[Event]) -> None:
+        """A batch this process committed, in revision order. Dispatched at
+        once when it follows what the hub has seen; after a gap (another
+        process committed in between) the tailer reads the table instead."""
+        fresh = [e for e in events if e.revision > self.tail_revision]
+        if not fresh:
+            return
+        if self._drain_lock.locked() or fresh[0].revision != self.tail_revision + 1:
+            self._wake.set()
+            return
+        self._dispatch(fresh)
+
+    def _dispatch(self, events: list[Event]) -> None:
+        index = self._index
+        for event in events:
+            s = event.session
+            for key in (
+                ("session_id", event.tenant, s.session_id),
+                ("subject_id", event.tenant, s.subject_id),
+                ("reference", event.tenant, s.reference),
+                ("", event.tenant, ""),
+            ):
+                for sub in index.get(key, ()):
+                    sub.offer(event)
+            self.tail_revision = event.revision
 
     @contextlib.asynccontextmanager
     async def subscribe(self, flt: Filter, start_revision: int) -> AsyncIterator[Subscription]:
@@ -227,13 +258,20 @@ class Hub:
             raise errors.too_many_watches(self.max_streams)
         sub = Subscription(self, flt, start_revision, self.queue_size)
         sub.registered_at = self.tail_revision
+        key = flt.key()
         self._subs.add(sub)
+        self._index.setdefault(key, set()).add(sub)
         self._drained.clear()
         try:
             yield sub
         finally:
             sub.close()
             self._subs.discard(sub)
+            subs = self._index.get(key)
+            if subs is not None:
+                subs.discard(sub)
+                if not subs:
+                    del self._index[key]
             if not self._subs:
                 self._drained.set()
 
@@ -272,9 +310,6 @@ class Hub:
     async def _drain_locked(self) -> None:
         while True:
             events = await self.store.events_after(self.tail_revision, TAIL_BATCH)
-            for event in events:
-                for sub in list(self._subs):
-                    sub.offer(event)
-                self.tail_revision = event.revision
+            self._dispatch(events)
             if len(events) < TAIL_BATCH:
                 return

@@ -1,91 +1,25 @@
-"""Pure rules: input limits, TTLs, lazy expiry and legal state transitions."""
+"""Pure rules: lazy expiry, legal state transitions, token lifetimes, and
+what validation answers. No I/O, no gRPC."""
 
 from __future__ import annotations
 
 import dataclasses
-import re
-
-import grpc
 
 from .domain import (
     LIVE_STATES,
     TERMINAL_STATES,
     EndReason,
     EventType,
+    InvalidReason,
     Session,
     State,
     TerminationReason,
 )
-from .errors import ServiceError, invalid_argument
+from .errors import DomainError, illegal_transition, unauthenticated
 
-ID_PATTERN = re.compile(r"[A-Za-z0-9@.+_:\-]+")
-MAX_ID_LEN = 128
-MAX_CLIENT_FIELD_LEN = 512
-MAX_METADATA_BYTES = 16 * 1024
-MAX_SECRET_LEN = 256
-DEFAULT_PAGE_SIZE = 50
-MAX_PAGE_SIZE = 500
 US = 1_000_000
 # last_active_time moves on validate at most this often, to keep validation a read.
 ACTIVE_TOUCH_INTERVAL_US = 60 * US
-
-Violations = list[tuple[str, str]]
-
-
-def check_id(field: str, value: str, *, required: bool, out: Violations) -> None:
-    if not value:
-        if required:
-            out.append((field, "is required"))
-        return
-    if len(value) > MAX_ID_LEN:
-        out.append((field, f"must be at most {MAX_ID_LEN} characters"))
-    elif not ID_PATTERN.fullmatch(value):
-        out.append((field, "may contain only A-Z a-z 0-9 @ . + _ : -"))
-
-
-def check_len(field: str, value: str, limit: int, out: Violations) -> None:
-    if len(value) > limit:
-        out.append((field, f"must be at most {limit} characters"))
-
-
-def check_metadata_size(field: str, size: int, out: Violations) -> None:
-    if size > MAX_METADATA_BYTES:
-        out.append((field, f"is {size} bytes serialized; the limit is {MAX_METADATA_BYTES}"))
-
-
-def check_token(field: str, value: str, prefix: str, out: Violations) -> None:
-    if not value:
-        out.append((field, "is required"))
-    elif len(value) > MAX_SECRET_LEN:
-        out.append((field, f"must be at most {MAX_SECRET_LEN} characters"))
-    elif not value.startswith(prefix):
-        out.append((field, f"must start with {prefix!r}"))
-
-
-def raise_if(violations: Violations) -> None:
-    if violations:
-        raise invalid_argument(violations)
-
-
-def session_ttl_us(requested_us: int | None, default_s: int, max_s: int, out: Violations) -> int:
-    """The session lifetime: the default when unset, an error when not positive
-    or above the cap (a silent cap would hand out a shorter session than asked)."""
-    if requested_us is None:
-        return min(default_s, max_s) * US
-    if requested_us <= 0:
-        out.append(("ttl", "must be positive"))
-    elif requested_us > max_s * US:
-        out.append(("ttl", f"must be at most {max_s} seconds"))
-    return requested_us
-
-
-def page_size(requested: int, out: Violations) -> int:
-    if requested < 0:
-        out.append(("page_size", "must not be negative"))
-        return DEFAULT_PAGE_SIZE
-    if requested == 0:
-        return DEFAULT_PAGE_SIZE
-    return min(requested, MAX_PAGE_SIZE)
 
 
 def deadline_passed(session: Session, now_us: int, idle_timeout_us: int) -> EndReason | None:
@@ -135,7 +69,7 @@ def end_reason_for_termination(reason: TerminationReason) -> EndReason:
 TRANSITIONS: dict[EventType, tuple[frozenset[State], State | None]] = {
     EventType.CREATED: (frozenset(), None),
     EventType.STARTED: (frozenset({State.PENDING}), State.ACTIVE),
-    EventType.RENEWED: (frozenset({State.ACTIVE, State.PENDING}), State.ACTIVE),
+    EventType.RENEWED: (frozenset({State.ACTIVE}), State.ACTIVE),
     EventType.METADATA_UPDATED: (LIVE_STATES, None),
     EventType.REVOKED: (LIVE_STATES, State.REVOKED),
     EventType.EXPIRED: (LIVE_STATES, State.EXPIRED),
@@ -144,8 +78,8 @@ TRANSITIONS: dict[EventType, tuple[frozenset[State], State | None]] = {
 
 
 def check_transition(before: State | None, event: EventType, after: State) -> None:
-    """Raises when an event would make an illegal transition. The store calls it
-    on every write, so no code path can move a terminal session."""
+    """Raises when an event would make an illegal transition. Every write goes
+    through it, so no code path can move a terminal session."""
     allowed_from, target = TRANSITIONS[event]
     if event is EventType.CREATED:
         ok = before is None and after in LIVE_STATES
@@ -154,11 +88,7 @@ def check_transition(before: State | None, event: EventType, after: State) -> No
     if before in TERMINAL_STATES:
         ok = False
     if not ok:
-        raise ServiceError(
-            code=grpc.StatusCode.INTERNAL,
-            reason="ILLEGAL_TRANSITION",
-            message=f"illegal transition {before} --{event}--> {after}",
-        )
+        raise illegal_transition(f"illegal transition {before} --{event}--> {after}")
 
 
 def access_expiry_us(now_us: int, access_ttl_s: int, session_expire_us: int) -> int:
@@ -178,14 +108,58 @@ def state_for_end_reason(reason: EndReason) -> State:
     return State.REVOKED
 
 
-def check_watch(subject_id: str, session_id: str, reference: str, start_revision: int) -> None:
-    v: Violations = []
-    check_id("subject_id", subject_id, required=False, out=v)
-    check_id("session_id", session_id, required=False, out=v)
-    check_id("reference", reference, required=False, out=v)
-    if start_revision < 0:
-        v.append(("start_revision", "must be 0 (from now) or a revision >= 1"))
-    raise_if(v)
+def ended(
+    session: Session, reason: EndReason, error_code: str, now_us: int
+) -> tuple[Session, EventType]:
+    """The session ended for `reason`, and the event that records it."""
+    state = state_for_end_reason(reason)
+    etype = EventType.TERMINATED if state is State.TERMINATED else EventType.REVOKED
+    after = dataclasses.replace(
+        session, state=state, end_reason=reason, end_us=now_us, error_code=error_code
+    )
+    return after, etype
+
+
+def ended_error(session: Session) -> DomainError:
+    """What a renew or start gets for a session that is over."""
+    return unauthenticated(
+        f"SESSION_{session.state.value}",
+        f"session is {session.state.value.lower()}",
+        session_id=session.session_id,
+        end_reason=session.end_reason.value if session.end_reason else "",
+        error_code=session.error_code,
+    )
+
+
+_INVALID_FOR_STATE = {
+    State.EXPIRED: InvalidReason.SESSION_EXPIRED,
+    State.REVOKED: InvalidReason.SESSION_REVOKED,
+    State.TERMINATED: InvalidReason.SESSION_TERMINATED,
+}
+
+
+def validation_outcome(
+    session: Session,
+    token_subject: str,
+    token_exp_s: int,
+    expected_subject: str,
+    expected_reference: str,
+    now_us: int,
+) -> InvalidReason | None:
+    """Why a correctly signed token for this (effective) session is not
+    good, or None. An ended session's reason wins over everything else;
+    TOKEN_EXPIRED means the session is live and the token wants renewing."""
+    if session.state in _INVALID_FOR_STATE:
+        return _INVALID_FOR_STATE[session.state]
+    if expected_subject and expected_subject != session.subject_id:
+        return InvalidReason.SUBJECT_MISMATCH
+    if expected_reference and expected_reference != session.reference:
+        return InvalidReason.REFERENCE_MISMATCH
+    if session.state is not State.ACTIVE or session.subject_id != token_subject:
+        return InvalidReason.BAD_SIGNATURE
+    if now_us >= token_exp_s * US:
+        return InvalidReason.TOKEN_EXPIRED
+    return None
 
 
 def first_progress(start_revision: int, tail_revision: int) -> int:

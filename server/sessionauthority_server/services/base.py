@@ -10,7 +10,8 @@ from typing import Any, TypeVar
 
 import grpc
 
-from ..errors import ServiceError, internal
+from ..errors import DomainError, internal
+from .status import to_status
 
 log = logging.getLogger("sessionauthority.rpc")
 
@@ -31,7 +32,7 @@ def unary(
     async def wrapper(self: Any, request: Req, context: grpc.aio.ServicerContext) -> Resp:
         try:
             return await method(self, request, context)
-        except ServiceError as exc:
+        except DomainError as exc:
             await abort(context, exc)
         except grpc.aio.AbortError:
             raise
@@ -44,6 +45,6 @@ def unary(
     return wrapper
 
 
-async def abort(context: grpc.aio.ServicerContext, exc: ServiceError) -> None:
-    status = exc.to_status()
+async def abort(context: grpc.aio.ServicerContext, exc: DomainError) -> None:
+    status = to_status(exc)
     await context.abort(status.code, status.details, status.trailing_metadata)

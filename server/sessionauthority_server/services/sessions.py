@@ -6,10 +6,11 @@ import grpc
 from sessionauthority.v1 import session_service_pb2 as pb
 from sessionauthority.v1 import session_service_pb2_grpc as pb_grpc
 
-from .. import domain, policy
-from ..errors import ServiceError, internal, invalid_argument
+from .. import domain, inputs
+from ..errors import DomainError, internal, invalid_argument
 from ..events import Filter, Hub, Progress
-from ..store import CreateRequest, ListRequest, Store
+from ..inputs import CreateRequest, ListRequest
+from ..store import Store
 from ..tokens import jwks_json
 from . import convert
 from .base import abort, log, tenant_of, unary
@@ -166,7 +167,7 @@ class SessionServicer(pb_grpc.SessionServiceServicer):
         # its queue overflows.
         # Cancellation (client gone) is never caught here: it must propagate.
         try:
-            policy.check_watch(
+            inputs.watch(
                 request.subject_id, request.session_id, request.reference, request.start_revision
             )
             flt = Filter(
@@ -180,13 +181,13 @@ class SessionServicer(pb_grpc.SessionServiceServicer):
                         message = convert.event(item)
                     try:
                         await sub.send(context.write(message))
-                    except ServiceError:
+                    except DomainError:
                         raise
                     except Exception:
                         # The transport refused the write: the client is gone.
                         log.debug("watch stream write failed", exc_info=True)
                         return
-        except ServiceError as exc:
+        except DomainError as exc:
             await abort(context, exc)
         except grpc.aio.AbortError:
             raise

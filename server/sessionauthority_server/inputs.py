@@ -1,0 +1,266 @@
+"""Every check of caller input, in one place. Each function takes one
+request's fields and either returns them normalized or raises
+INVALID_ARGUMENT with one field violation per problem."""
+
+from __future__ import annotations
+
+import binascii
+import dataclasses
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from .domain import ClientInfo, EndReason, State, TerminationReason
+from .errors import invalid_argument
+from .tokens import HANDOFF_PREFIX, REFRESH_PREFIX, b64url, b64url_decode
+
+ID_PATTERN = re.compile(r"[A-Za-z0-9@.+_:\-]+")
+MAX_ID_LEN = 128
+MAX_CLIENT_FIELD_LEN = 512
+MAX_METADATA_BYTES = 16 * 1024
+MAX_SECRET_LEN = 256
+MAX_ACCESS_TOKEN_LEN = 8192
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 500
+US = 1_000_000
+# A page token's numbers must fit the database's BIGINT.
+_MAX_BIGINT = 2**63 - 1
+
+Violations = list[tuple[str, str]]
+REVOKE_REASONS = (
+    None,
+    EndReason.LOGOUT,
+    EndReason.ADMIN,
+    EndReason.SUPERSEDED,
+    EndReason.REFRESH_TOKEN_REUSE,
+)
+
+
+@dataclass(frozen=True)
+class CreateRequest:
+    subject_id: str
+    reference: str = ""
+    metadata: dict[str, Any] = dataclasses.field(default_factory=dict)
+    metadata_size: int = 0
+    ttl_us: int | None = None
+    request_id: str = ""
+    reuse_existing: bool = False
+    pending: bool = False
+    client: ClientInfo = dataclasses.field(default_factory=ClientInfo)
+
+    def fingerprint(self) -> str:
+        """What a retry with the same request_id must repeat."""
+        material = json.dumps(
+            [self.subject_id, self.reference, self.pending, self.reuse_existing],
+            separators=(",", ":"),
+        )
+        return hashlib.sha256(material.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class ListRequest:
+    subject_id: str = ""
+    reference: str = ""
+    states: tuple[State | None, ...] = ()
+    page_size: int = 0
+    page_token: str = ""
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    subject_id: str
+    reference: str
+    states: tuple[State, ...]
+    size: int
+    after: tuple[int, str] | None
+    filter_key: str
+
+    def next_page_token(self, create_us: int, session_id: str) -> str:
+        doc = {"c": create_us, "s": session_id, "f": self.filter_key}
+        return b64url(json.dumps(doc).encode())
+
+
+def _id(field: str, value: str, *, required: bool, out: Violations) -> None:
+    if not value:
+        if required:
+            out.append((field, "is required"))
+        return
+    if len(value) > MAX_ID_LEN:
+        out.append((field, f"must be at most {MAX_ID_LEN} characters"))
+    elif not ID_PATTERN.fullmatch(value):
+        out.append((field, "may contain only A-Z a-z 0-9 @ . + _ : -"))
+
+
+def _len(field: str, value: str, limit: int, out: Violations) -> None:
+    if len(value) > limit:
+        out.append((field, f"must be at most {limit} characters"))
+
+
+def _secret(field: str, value: str, prefix: str, out: Violations) -> None:
+    if not value:
+        out.append((field, "is required"))
+    elif len(value) > MAX_SECRET_LEN:
+        out.append((field, f"must be at most {MAX_SECRET_LEN} characters"))
+    elif not value.startswith(prefix):
+        out.append((field, f"must start with {prefix!r}"))
+
+
+def _metadata(field: str, size: int, out: Violations) -> None:
+    if size > MAX_METADATA_BYTES:
+        out.append((field, f"is {size} bytes serialized; the limit is {MAX_METADATA_BYTES}"))
+
+
+def _raise_if(violations: Violations) -> None:
+    if violations:
+        raise invalid_argument(violations)
+
+
+def _session_id(value: str, out: Violations, field: str = "session_id") -> None:
+    if not value:
+        out.append((field, "is required"))
+    _len(field, value, MAX_ID_LEN, out)
+
+
+def _revoke_reason(reason: EndReason | None, out: Violations) -> None:
+    if reason not in REVOKE_REASONS:
+        out.append(
+            (
+                "reason",
+                "must be LOGOUT, ADMIN, SUPERSEDED or REFRESH_TOKEN_REUSE "
+                "(expiry and termination have their own RPCs)",
+            )
+        )
+
+
+def create(req: CreateRequest, default_ttl_s: int, max_ttl_s: int) -> int:
+    """Checks a create; returns the session lifetime in microseconds. A ttl
+    above the cap is an error, not silently shortened."""
+    v: Violations = []
+    _id("subject_id", req.subject_id, required=True, out=v)
+    _id("reference", req.reference, required=False, out=v)
+    _metadata("metadata", req.metadata_size, v)
+    ttl = min(default_ttl_s, max_ttl_s) * US if req.ttl_us is None else req.ttl_us
+    if req.ttl_us is not None and req.ttl_us <= 0:
+        v.append(("ttl", "must be positive"))
+    elif req.ttl_us is not None and req.ttl_us > max_ttl_s * US:
+        v.append(("ttl", f"must be at most {max_ttl_s} seconds"))
+    _len("request_id", req.request_id, MAX_ID_LEN, v)
+    for name in ("user_agent", "ip_address", "device_name"):
+        _len(f"client.{name}", getattr(req.client, name), MAX_CLIENT_FIELD_LEN, v)
+    _raise_if(v)
+    return ttl
+
+
+def session_id(value: str) -> None:
+    v: Violations = []
+    _session_id(value, v)
+    _raise_if(v)
+
+
+def subject_id(value: str) -> None:
+    v: Violations = []
+    _id("subject_id", value, required=True, out=v)
+    _raise_if(v)
+
+
+def handoff_code(value: str) -> None:
+    v: Violations = []
+    _secret("handoff_code", value, HANDOFF_PREFIX, v)
+    _raise_if(v)
+
+
+def refresh_token(value: str) -> None:
+    v: Violations = []
+    _secret("refresh_token", value, REFRESH_PREFIX, v)
+    _raise_if(v)
+
+
+def access_token(value: str) -> bool:
+    """Raises when missing; False when too long to be one of ours (MALFORMED)."""
+    if not value:
+        raise invalid_argument([("access_token", "is required")])
+    return len(value) <= MAX_ACCESS_TOKEN_LEN
+
+
+def revoke(session: str, reason: EndReason | None) -> None:
+    v: Violations = []
+    _session_id(session, v)
+    _revoke_reason(reason, v)
+    _raise_if(v)
+
+
+def revoke_many(
+    subject: str, reference: str, except_session: str, reason: EndReason | None
+) -> None:
+    v: Violations = []
+    _id("subject_id", subject, required=False, out=v)
+    _id("reference", reference, required=False, out=v)
+    _len("except_session_id", except_session, MAX_ID_LEN, v)
+    if not subject and not reference:
+        v.append(("subject_id", "subject_id or reference is required"))
+    _revoke_reason(reason, v)
+    _raise_if(v)
+
+
+def update_metadata(session: str, size: int) -> None:
+    v: Violations = []
+    _session_id(session, v)
+    _metadata("metadata", size, v)
+    _raise_if(v)
+
+
+def terminate(subject: str, reason: TerminationReason | None, error_code: str) -> TerminationReason:
+    v: Violations = []
+    _id("subject_id", subject, required=True, out=v)
+    if reason is None:
+        v.append(("reason", "must be TERMINATION_REASON_BANNED or TERMINATION_REASON_DELETED"))
+    _id("error_code", error_code, required=False, out=v)
+    _raise_if(v)
+    assert reason is not None
+    return reason
+
+
+def watch(subject: str, session: str, reference: str, start_revision: int) -> None:
+    v: Violations = []
+    _id("subject_id", subject, required=False, out=v)
+    _id("session_id", session, required=False, out=v)
+    _id("reference", reference, required=False, out=v)
+    if start_revision < 0:
+        v.append(("start_revision", "must be 0 (from now) or a revision >= 1"))
+    _raise_if(v)
+
+
+def list_query(req: ListRequest) -> ListQuery:
+    v: Violations = []
+    _id("subject_id", req.subject_id, required=False, out=v)
+    _id("reference", req.reference, required=False, out=v)
+    if any(s is None for s in req.states):
+        v.append(("states", "SESSION_STATE_UNSPECIFIED is not a state to filter by"))
+    if req.page_size < 0:
+        v.append(("page_size", "must not be negative"))
+    size = min(req.page_size, MAX_PAGE_SIZE) if req.page_size > 0 else DEFAULT_PAGE_SIZE
+    states = tuple(sorted({s for s in req.states if s is not None}))
+    filter_key = hashlib.sha256(
+        json.dumps([req.subject_id, req.reference, list(states)]).encode()
+    ).hexdigest()[:16]
+    after = _page_token(req.page_token, filter_key, v) if req.page_token else None
+    _raise_if(v)
+    return ListQuery(req.subject_id, req.reference, states, size, after, filter_key)
+
+
+def _page_token(token: str, filter_key: str, v: Violations) -> tuple[int, str] | None:
+    try:
+        raw = json.loads(b64url_decode(token))
+        create_us, session, key = int(raw["c"]), str(raw["s"]), raw["f"]
+    except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError):
+        v.append(("page_token", "is not a token this server issued"))
+        return None
+    if key != filter_key:
+        v.append(("page_token", "was issued for other filters"))
+        return None
+    if not 0 <= create_us <= _MAX_BIGINT or len(session) > MAX_ID_LEN:
+        v.append(("page_token", "is not a token this server issued"))
+        return None
+    return create_us, session

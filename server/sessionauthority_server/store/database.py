@@ -1,0 +1,139 @@
+"""Opens a database by URL: creates the schema, starts the writer thread and
+opens the readers, for SQLite (default) or PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlmodel import SQLModel
+
+from .. import models  # noqa: F401  (registers the tables)
+from .dialects import (
+    SYNCHRONOUS,
+    PostgresReader,
+    PostgresWriteConnection,
+    SqliteReader,
+    SqliteWriteConnection,
+    configure_sqlite,
+)
+from .engine import Clock, Writer
+from .reads import Reader
+
+# Any number; replicas starting at once take turns creating the schema.
+_SCHEMA_LOCK = 7_141_592
+
+
+class DatabaseUrlError(ValueError):
+    pass
+
+
+def parse_url(url: str) -> tuple[str, str]:
+    """(dialect, what the driver connects to) for the URLs operators write."""
+    try:
+        parsed = make_url(url)
+    except Exception as exc:
+        raise DatabaseUrlError(f"cannot parse database URL: {exc}") from None
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        path = parsed.database
+        if not path or path == ":memory:":
+            raise DatabaseUrlError("SQLite needs a file path: sqlite:///PATH")
+        parent = os.path.dirname(os.path.abspath(path))
+        if not os.path.isdir(parent):
+            raise DatabaseUrlError(f"directory {parent!r} for the database does not exist")
+        return "sqlite", path
+    if backend in ("postgresql", "postgres"):
+        dsn = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
+        return "postgresql", dsn
+    raise DatabaseUrlError("database URL must start with sqlite:/// or postgresql://")
+
+
+def sqlite_path(url: str) -> str | None:
+    parsed = make_url(url)
+    return (parsed.database or None) if parsed.get_backend_name() == "sqlite" else None
+
+
+def create_schema(dialect: str, target: str) -> None:
+    """Tables, indexes and counters, created if missing (indexes too, so a
+    database from an earlier release gains the ones added since)."""
+    if dialect == "sqlite":
+        # WAL is a property of the file: set it before anything else opens it.
+        first = sqlite3.connect(target, isolation_level=None)
+        try:
+            configure_sqlite(first)
+        finally:
+            first.close()
+        engine = create_engine(f"sqlite:///{target}", connect_args={"timeout": 15})
+    else:
+        engine = create_engine(target.replace("postgresql://", "postgresql+psycopg://", 1))
+    try:
+        with engine.begin() as conn:
+            if dialect != "sqlite":
+                conn.execute(text(f"SELECT pg_advisory_xact_lock({_SCHEMA_LOCK})"))
+            SQLModel.metadata.create_all(conn)
+            for table in SQLModel.metadata.sorted_tables:
+                for index in table.indexes:
+                    index.create(conn, checkfirst=True)
+            for name in ("revision", "compact_revision"):
+                conn.execute(
+                    text(
+                        "INSERT INTO counters (name, value) VALUES (:name, 0) "
+                        "ON CONFLICT (name) DO NOTHING"
+                    ),
+                    {"name": name},
+                )
+    finally:
+        engine.dispose()
+
+
+class Database:
+    """The writer thread and the readers of one database."""
+
+    def __init__(self, url: str, *, sqlite_synchronous: str = "FULL", pool_size: int = 10) -> None:
+        self.url = url
+        self.dialect, self._target = parse_url(url)
+        self.is_sqlite = self.dialect == "sqlite"
+        if sqlite_synchronous not in SYNCHRONOUS:
+            raise DatabaseUrlError(
+                f"SQLITE_SYNCHRONOUS must be one of {', '.join(SYNCHRONOUS)}, "
+                f"not {sqlite_synchronous!r}"
+            )
+        self._synchronous = sqlite_synchronous
+        self._pool_size = pool_size
+        self.reader: Reader
+        self.writer: Writer
+
+    async def open(self, clock: Clock, on_events: Callable[[list[Any]], None]) -> None:
+        import asyncio
+
+        await asyncio.to_thread(create_schema, self.dialect, self._target)
+        if self.is_sqlite:
+            self.reader = SqliteReader(self._target)
+            self.writer = Writer(
+                lambda: SqliteWriteConnection(self._target, self._synchronous),
+                self.dialect,
+                clock,
+                (sqlite3.IntegrityError,),
+                on_events,
+            )
+        else:
+            import psycopg
+
+            self.reader = await PostgresReader.open(self._target, self._pool_size)
+            self.writer = Writer(
+                lambda: PostgresWriteConnection(self._target),
+                self.dialect,
+                clock,
+                (psycopg.errors.UniqueViolation,),
+                on_events,
+            )
+        self.writer.start()
+
+    async def close(self) -> None:
+        await self.writer.stop()
+        await self.reader.close()

@@ -1,0 +1,265 @@
+"""What differs between SQLite and PostgreSQL: connecting, starting a write
+transaction, the batch's final revision statement, and how reads run.
+
+SQLite: one write connection on the writer thread (BEGIN IMMEDIATE takes the
+file's write lock up front, so writers never deadlock upgrading a read lock;
+other processes on the file wait on busy_timeout). Reads run inline on the
+event loop over a read connection of their own: in WAL mode a read never
+waits for the writer, and a primary-key lookup costs microseconds, less
+than any hop to a thread.
+
+PostgreSQL: psycopg (sync) on the writer thread; reads through an asyncpg
+pool on the event loop, one await per read.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from ..domain import Event
+from . import rows
+from .sql import Sql
+
+SQLITE_BUSY_TIMEOUT_MS = 15000
+SYNCHRONOUS = ("FULL", "NORMAL")
+
+_BUMP = Sql("UPDATE counters SET value = value + :n WHERE name = 'revision' RETURNING value - :n")
+_FIX_SESSION = Sql("UPDATE sessions SET revision = :revision WHERE session_id = :session_id")
+_INSERT_EVENT = Sql(
+    "INSERT INTO events (revision, tenant, session_id, subject_id, reference, type, payload,"
+    " create_us) VALUES (:revision, :tenant, :session_id, :subject_id, :reference, :type,"
+    " :payload, :create_us)"
+)
+# One statement, one round trip, while the counter row is locked.
+_PG_FLUSH = Sql(
+    """
+    WITH c AS (
+        UPDATE counters SET value = value + :n WHERE name = 'revision' RETURNING value - :n AS base
+    ), e AS (
+        INSERT INTO events (revision, tenant, session_id, subject_id, reference, type, payload,
+                            create_us)
+        SELECT c.base + x.ord, x.tenant, x.session_id, x.subject_id, x.reference, x.type,
+               x.payload, x.create_us
+        FROM c, unnest(:ords::bigint[], :tenants::text[], :session_ids::text[],
+                       :subject_ids::text[], :refs::text[], :types::text[], :payloads::text[],
+                       :times::bigint[])
+             AS x(ord, tenant, session_id, subject_id, reference, type, payload, create_us)
+    ), s AS (
+        UPDATE sessions SET revision = c.base + x.ord
+        FROM c, unnest(:last_ids::text[], :last_ords::bigint[]) AS x(session_id, ord)
+        WHERE sessions.session_id = x.session_id
+    )
+    SELECT base FROM c
+    """
+)
+
+
+def _event_rows(events: list[Event]) -> list[dict[str, Any]]:
+    return [
+        {
+            "ord": -e.revision,
+            "tenant": e.tenant,
+            "session_id": e.session.session_id,
+            "subject_id": e.session.subject_id,
+            "reference": e.session.reference,
+            "type": e.type.value,
+            "payload": rows.session_payload(e.session),
+            "create_us": e.occur_us,
+        }
+        for e in events
+    ]
+
+
+def _last_ordinals(events: list[Event]) -> dict[str, int]:
+    """Each session touched by the batch, with its last event's ordinal."""
+    return {e.session.session_id: -e.revision for e in events}
+
+
+class SqliteWriteConnection:
+    def __init__(self, path: str, synchronous: str) -> None:
+        self._db = sqlite3.connect(
+            path, isolation_level=None, check_same_thread=False, cached_statements=256
+        )
+        self._db.row_factory = sqlite3.Row
+        configure_sqlite(self._db, synchronous)
+        self._cur = self._db.cursor()
+
+    def begin(self) -> None:
+        self._cur.execute("BEGIN IMMEDIATE")
+
+    def savepoint(self) -> None:
+        self._cur.execute("SAVEPOINT unit")
+
+    def release(self) -> None:
+        self._cur.execute("RELEASE unit")
+
+    def rollback_to_savepoint(self) -> None:
+        self._cur.execute("ROLLBACK TO unit")
+        self._cur.execute("RELEASE unit")
+
+    def one(self, sql: Sql, params: dict[str, Any]) -> Any:
+        return self._cur.execute(sql.sqlite, params).fetchone()
+
+    def all(self, sql: Sql, params: dict[str, Any]) -> list[Any]:
+        return self._cur.execute(sql.sqlite, params).fetchall()
+
+    def scalar(self, sql: Sql, params: dict[str, Any]) -> Any:
+        row = self._cur.execute(sql.sqlite, params).fetchone()
+        return None if row is None else row[0]
+
+    def run(self, sql: Sql, params: dict[str, Any]) -> int:
+        return self._cur.execute(sql.sqlite, params).rowcount
+
+    def flush(self, events: list[Event]) -> int:
+        base = int(self._cur.execute(_BUMP.sqlite, {"n": len(events)}).fetchone()[0])
+        event_rows = _event_rows(events)
+        for r in event_rows:
+            r["revision"] = base + r["ord"]
+        self._cur.executemany(_INSERT_EVENT.sqlite, event_rows)
+        self._cur.executemany(
+            _FIX_SESSION.sqlite,
+            [
+                {"session_id": sid, "revision": base + ordinal}
+                for sid, ordinal in _last_ordinals(events).items()
+            ],
+        )
+        return base
+
+    def commit(self) -> None:
+        self._cur.execute("COMMIT")
+
+    def rollback(self) -> None:
+        if self._db.in_transaction:
+            self._cur.execute("ROLLBACK")
+
+    def close(self) -> None:
+        self._db.close()
+
+
+def configure_sqlite(db: sqlite3.Connection, synchronous: str = "FULL") -> None:
+    if synchronous not in SYNCHRONOUS:
+        raise ValueError(f"SQLITE_SYNCHRONOUS must be one of {', '.join(SYNCHRONOUS)}")
+    db.execute("PRAGMA journal_mode=WAL")
+    # FULL: a COMMIT returns after the WAL is on disk, so an acknowledged
+    # write survives power loss. With group commit that is one fsync per batch.
+    db.execute(f"PRAGMA synchronous={synchronous}")
+    db.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    db.execute("PRAGMA foreign_keys=ON")
+
+
+class SqliteReader:
+    """Reads inline on the event loop: no thread hop, no await inside."""
+
+    def __init__(self, path: str) -> None:
+        self._db = sqlite3.connect(path, isolation_level=None, cached_statements=256)
+        self._db.row_factory = sqlite3.Row
+        self._db.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        self._db.execute("PRAGMA query_only=1")
+
+    async def one(self, sql: Sql, **params: Any) -> Any:
+        return self._db.execute(sql.sqlite, params).fetchone()
+
+    async def all(self, sql: Sql, **params: Any) -> list[Any]:
+        return self._db.execute(sql.sqlite, params).fetchall()
+
+    async def scalar(self, sql: Sql, **params: Any) -> Any:
+        row = self._db.execute(sql.sqlite, params).fetchone()
+        return None if row is None else row[0]
+
+    async def close(self) -> None:
+        self._db.close()
+
+
+class PostgresWriteConnection:
+    def __init__(self, dsn: str) -> None:
+        import psycopg
+        from psycopg.rows import dict_row
+
+        self._db = psycopg.connect(dsn, autocommit=True, row_factory=dict_row)
+        self._cur = self._db.cursor()
+
+    def begin(self) -> None:
+        self._cur.execute("BEGIN")
+
+    def savepoint(self) -> None:
+        self._cur.execute("SAVEPOINT unit")
+
+    def release(self) -> None:
+        self._cur.execute("RELEASE SAVEPOINT unit")
+
+    def rollback_to_savepoint(self) -> None:
+        self._cur.execute("ROLLBACK TO SAVEPOINT unit")
+        self._cur.execute("RELEASE SAVEPOINT unit")
+
+    def one(self, sql: Sql, params: dict[str, Any]) -> Any:
+        return self._cur.execute(sql.psycopg, params, prepare=True).fetchone()
+
+    def all(self, sql: Sql, params: dict[str, Any]) -> list[Any]:
+        return self._cur.execute(sql.psycopg, params, prepare=True).fetchall()
+
+    def scalar(self, sql: Sql, params: dict[str, Any]) -> Any:
+        row = self._cur.execute(sql.psycopg, params, prepare=True).fetchone()
+        return None if row is None else next(iter(row.values()))
+
+    def run(self, sql: Sql, params: dict[str, Any]) -> int:
+        return self._cur.execute(sql.psycopg, params, prepare=True).rowcount
+
+    def flush(self, events: list[Event]) -> int:
+        event_rows = _event_rows(events)
+        last = _last_ordinals(events)
+        row = self._cur.execute(
+            _PG_FLUSH.psycopg,
+            {
+                "n": len(events),
+                "ords": [r["ord"] for r in event_rows],
+                "tenants": [r["tenant"] for r in event_rows],
+                "session_ids": [r["session_id"] for r in event_rows],
+                "subject_ids": [r["subject_id"] for r in event_rows],
+                "refs": [r["reference"] for r in event_rows],
+                "types": [r["type"] for r in event_rows],
+                "payloads": [r["payload"] for r in event_rows],
+                "times": [r["create_us"] for r in event_rows],
+                "last_ids": list(last),
+                "last_ords": list(last.values()),
+            },
+            prepare=True,
+        ).fetchone()
+        assert row is not None
+        return int(row["base"])
+
+    def commit(self) -> None:
+        self._cur.execute("COMMIT")
+
+    def rollback(self) -> None:
+        self._cur.execute("ROLLBACK")
+
+    def close(self) -> None:
+        self._db.close()
+
+
+class PostgresReader:
+    def __init__(self, pool: Any) -> None:
+        self._pool = pool
+
+    @classmethod
+    async def open(cls, dsn: str, size: int) -> PostgresReader:
+        import asyncpg
+
+        pool = await asyncpg.create_pool(dsn, min_size=1, max_size=size)
+        return cls(pool)
+
+    async def one(self, sql: Sql, **params: Any) -> Any:
+        text, args = sql.asyncpg(params)
+        return await self._pool.fetchrow(text, *args)
+
+    async def all(self, sql: Sql, **params: Any) -> list[Any]:
+        text, args = sql.asyncpg(params)
+        return list(await self._pool.fetch(text, *args))
+
+    async def scalar(self, sql: Sql, **params: Any) -> Any:
+        text, args = sql.asyncpg(params)
+        return await self._pool.fetchval(text, *args)
+
+    async def close(self) -> None:
+        await self._pool.close()

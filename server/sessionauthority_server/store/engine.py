@@ -1,0 +1,294 @@
+"""Units of work and the batching writer.
+
+A write is a unit of work: a plain synchronous function `unit(tx, *args)`
+that reads what it needs, checks the rules, writes rows and emits events
+through `tx`. Callers hand it over once (`await engine.write(unit, ...)`);
+it runs whole on the writer thread, which owns the write connection.
+
+Group commit: the writer takes every unit waiting in its queue, runs each
+inside its own SAVEPOINT of one transaction, and COMMITs once: one fsync
+(SQLite) or one commit round trip (PostgreSQL) for the batch. A unit that
+raises rolls back its savepoint and fails only its caller.
+
+Revisions are assigned last. `emit` gives each event a provisional ordinal
+(stored as a negative revision); the batch's final statement bumps the
+revision counter once, inserts the events and fixes the session rows, and
+then the transaction commits. On PostgreSQL the counter row's lock is thus
+held from that statement to COMMIT, not across the batch, and revision order
+is still commit order: whoever takes the counter after us waits for our
+commit.
+
+After COMMIT, in one callback on the event loop, the batch's events go to
+the subscribers (the watch hub) and then every caller's future resolves, so
+a watcher on this process has an event queued before its writer is answered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from typing import Any, Protocol, TypeVar
+
+from ..domain import Event, Session
+from ..errors import DomainError, storage_unavailable
+from .sql import Sql
+
+log = logging.getLogger("sessionauthority.store")
+
+T = TypeVar("T")
+Row = Any
+MAX_BATCH = 256
+Clock = Callable[[], int]
+
+
+class Connection(Protocol):
+    """What the writer needs of a dialect's write connection."""
+
+    def begin(self) -> None: ...
+    def savepoint(self) -> None: ...
+    def release(self) -> None: ...
+    def rollback_to_savepoint(self) -> None: ...
+    def one(self, sql: Sql, params: dict[str, Any]) -> Any: ...
+    def all(self, sql: Sql, params: dict[str, Any]) -> list[Any]: ...
+    def scalar(self, sql: Sql, params: dict[str, Any]) -> Any: ...
+    def run(self, sql: Sql, params: dict[str, Any]) -> int: ...
+    def flush(self, events: list[Event]) -> int: ...
+    def commit(self) -> None: ...
+    def rollback(self) -> None: ...
+    def close(self) -> None: ...
+
+
+class Tx:
+    """A unit of work's handle on the batch's transaction."""
+
+    def __init__(self, conn: Connection, dialect: str, now: int, first_ordinal: int) -> None:
+        self._conn = conn
+        self.dialect = dialect
+        self.now = now
+        self.events: list[Event] = []
+        self._next_ordinal = first_ordinal
+        self.error_after_commit: DomainError | None = None
+
+    def one(self, sql: Sql, **params: Any) -> Row | None:
+        return self._conn.one(sql, params)
+
+    def all(self, sql: Sql, **params: Any) -> list[Row]:
+        return self._conn.all(sql, params)
+
+    def scalar(self, sql: Sql, **params: Any) -> Any:
+        return self._conn.scalar(sql, params)
+
+    def run(self, sql: Sql, **params: Any) -> int:
+        return self._conn.run(sql, params)
+
+    def provisional_revision(self) -> int:
+        """A placeholder revision (negative) that the batch's final statement
+        turns into the real one; see the module docstring."""
+        ordinal = self._next_ordinal
+        self._next_ordinal += 1
+        return -ordinal
+
+    def record(self, event: Event) -> None:
+        self.events.append(event)
+
+    def fail_after_commit(self, error: DomainError) -> None:
+        """Keep what this unit wrote (e.g. the revocation that theft detection
+        makes), but answer the caller with `error` once it has committed."""
+        self.error_after_commit = error
+
+
+@dataclasses.dataclass
+class _Job:
+    unit: Callable[..., Any]
+    args: tuple[Any, ...]
+    future: asyncio.Future[Any]
+    result: Any = None
+    error: BaseException | None = None
+    events: list[Event] = dataclasses.field(default_factory=list)
+
+
+_STOP = object()
+
+
+def resolve(value: Any, base: int) -> Any:
+    """Replaces provisional revisions in a unit's result with real ones."""
+    if isinstance(value, Session):
+        return (
+            dataclasses.replace(value, revision=base - value.revision)
+            if value.revision < 0
+            else value
+        )
+    if isinstance(value, Event):
+        return dataclasses.replace(
+            value, revision=base - value.revision, session=resolve(value.session, base)
+        )
+    if isinstance(value, tuple):
+        return tuple(resolve(v, base) for v in value)
+    if isinstance(value, list):
+        return [resolve(v, base) for v in value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changes = {
+            f.name: resolve(getattr(value, f.name), base)
+            for f in dataclasses.fields(value)
+            if isinstance(getattr(value, f.name), Session | tuple | list)
+        }
+        return dataclasses.replace(value, **changes) if changes else value
+    return value
+
+
+class Writer:
+    """The writer thread: owns the write connection, runs units in batches."""
+
+    def __init__(
+        self,
+        connect: Callable[[], Connection],
+        dialect: str,
+        clock: Clock,
+        retryable: tuple[type[BaseException], ...],
+        on_events: Callable[[list[Event]], None],
+    ) -> None:
+        self._connect = connect
+        self._dialect = dialect
+        self._clock = clock
+        self._retryable = retryable
+        self.on_events = on_events
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._conn: Connection | None = None
+        self.batches = 0
+        self.units = 0
+
+    def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._conn = self._connect()
+        self._thread = threading.Thread(target=self._run, name="store-writer", daemon=True)
+        self._thread.start()
+
+    async def write(self, unit: Callable[..., T], *args: Any) -> T:
+        assert self._loop is not None, "writer not started"
+        future: asyncio.Future[T] = self._loop.create_future()
+        self._queue.put(_Job(unit, args, future))
+        return await future
+
+    async def stop(self) -> None:
+        if self._thread is None:
+            return
+        self._queue.put(_STOP)
+        await asyncio.to_thread(self._thread.join)
+        self._thread = None
+
+    # -- the writer thread
+
+    def _run(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is _STOP:
+                break
+            batch: list[_Job] = [item]
+            stop = False
+            while len(batch) < MAX_BATCH:
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if item is _STOP:
+                    stop = True
+                    break
+                batch.append(item)
+            self._run_batch(batch)
+            if stop:
+                break
+        if self._conn is not None:
+            self._conn.close()
+
+    def _run_batch(self, batch: list[_Job]) -> None:
+        events: list[Event] = []
+        base = 0
+        try:
+            conn = self._conn or self._reconnect()
+            conn.begin()
+            for job in batch:
+                self._run_unit(conn, job, len(events) + 1)
+                events.extend(job.events)
+            base = conn.flush(events) if events else 0
+            conn.commit()
+        except Exception as exc:
+            # The transaction as a whole failed (lost connection, disk full):
+            # nothing of it was kept, so every caller is told to retry.
+            log.warning("write batch of %d failed: %s", len(batch), exc)
+            self._discard_connection()
+            error = storage_unavailable(type(exc).__name__)
+            for job in batch:
+                if job.error is None or not isinstance(job.error, DomainError):
+                    job.error = error
+                job.events = []
+            events = []
+        self.batches += 1
+        self.units += len(batch)
+        assert self._loop is not None
+        self._loop.call_soon_threadsafe(self._deliver, batch, events, base)
+
+    def _run_unit(self, conn: Connection, job: _Job, first_ordinal: int) -> None:
+        for attempt in (1, 2):
+            tx = Tx(conn, self._dialect, self._clock(), first_ordinal)
+            conn.savepoint()
+            try:
+                job.result = job.unit(tx, *job.args)
+            except self._retryable as exc:
+                conn.rollback_to_savepoint()
+                # A unique key another connection committed a moment ago: run
+                # the unit once more, and it now sees that row.
+                if attempt == 2:
+                    job.error = exc
+                continue
+            except BaseException as exc:
+                conn.rollback_to_savepoint()
+                job.error = exc
+                return
+            conn.release()
+            job.events = tx.events
+            job.error = tx.error_after_commit
+            return
+
+    def _reconnect(self) -> Connection:
+        self._conn = self._connect()
+        return self._conn
+
+    def _discard_connection(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is None:
+            return
+        try:
+            conn.rollback()
+            self._conn = conn
+        except Exception:
+            try:
+                conn.close()
+            except Exception:
+                log.debug("closing a broken write connection failed", exc_info=True)
+
+    # -- back on the event loop
+
+    def _deliver(self, batch: list[_Job], events: list[Event], base: int) -> None:
+        if events:
+            try:
+                self.on_events([resolve(e, base) for e in events])
+            except Exception:
+                log.exception("delivering committed events failed")
+        for job in batch:
+            if job.future.done():
+                continue  # the caller went away; its unit committed anyway
+            if job.error is not None:
+                if isinstance(job.error, DomainError):
+                    job.future.set_exception(job.error)
+                else:
+                    if not isinstance(job.error, self._retryable):
+                        log.error("unit %s failed", job.unit.__name__, exc_info=job.error)
+                    job.future.set_exception(job.error)
+            else:
+                job.future.set_result(resolve(job.result, base))

@@ -1,0 +1,71 @@
+"""The signing key ring: which key signs, which keys verify, kept in the
+database (private halves sealed) and cached here. The cache may only be
+faster, never different: an unknown kid reloads from the database before
+it is refused."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+from ..tokens import Sealer, SigningKey, generate_signing_key, signing_key_from_raw
+from .sql import Sql
+
+if TYPE_CHECKING:
+    from .engine import Tx
+    from .reads import Reader
+
+RELOAD_INTERVAL_S = 1.0
+_ALL = Sql("SELECT * FROM signing_keys ORDER BY create_us")
+_ACTIVE = Sql("SELECT kid FROM signing_keys WHERE retire_us IS NULL LIMIT 1")
+_INSERT = Sql(
+    "INSERT INTO signing_keys (kid, private_sealed, public_x, create_us)"
+    " VALUES (:kid, :sealed, :x, :now)"
+)
+
+
+def ensure_active(tx: Tx, sealer: Sealer) -> None:
+    """Creates the first signing key if there is none (a unit of work, so
+    replicas starting together create one)."""
+    if tx.one(_ACTIVE) is None:
+        key, raw = generate_signing_key()
+        tx.run(
+            _INSERT, kid=key.kid, sealed=sealer.seal(raw, aad=key.kid), x=key.jwk()["x"], now=tx.now
+        )
+
+
+class KeyRing:
+    def __init__(self, reader: Reader, sealer: Sealer) -> None:
+        self._reader = reader
+        self._sealer = sealer
+        self._keys: dict[str, SigningKey] = {}
+        self._active: SigningKey | None = None
+        self._loaded_at = 0.0
+
+    async def reload(self) -> None:
+        keys: dict[str, SigningKey] = {}
+        active: SigningKey | None = None
+        for row in await self._reader.all(_ALL):
+            raw = self._sealer.open(bytes(row["private_sealed"]), aad=row["kid"])
+            key = signing_key_from_raw(row["kid"], raw, row["public_x"])
+            keys[row["kid"]] = key
+            if row["retire_us"] is None:
+                active = key
+        self._keys, self._active = keys, active
+        self._loaded_at = time.monotonic()
+
+    @property
+    def active(self) -> SigningKey:
+        if self._active is None:
+            raise RuntimeError("no active signing key")
+        return self._active
+
+    async def find(self, kid: str) -> SigningKey | None:
+        key = self._keys.get(kid)
+        if key is None and time.monotonic() - self._loaded_at >= RELOAD_INTERVAL_S:
+            await self.reload()
+            key = self._keys.get(kid)
+        return key
+
+    def jwks(self) -> list[dict[str, str]]:
+        return [key.jwk() for key in self._keys.values()]

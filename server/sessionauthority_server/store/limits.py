@@ -1,0 +1,102 @@
+"""Idempotency records (a retried create answers with the first result) and
+per-subject create rate limits."""
+
+from __future__ import annotations
+
+from .. import errors
+from ..codec import create_answer_bytes, create_answer_from_bytes
+from ..domain import CreateResult
+from ..policy import effective
+from .context import US, Context
+from .engine import Tx
+from .rows import session_from_row
+from .sql import Sql
+
+_FIND = Sql("SELECT * FROM idempotency WHERE tenant = :tenant AND request_id = :request_id")
+_DROP = Sql("DELETE FROM idempotency WHERE tenant = :tenant AND request_id = :request_id")
+_RECORD = Sql(
+    "INSERT INTO idempotency (tenant, request_id, fingerprint, session_id, response_sealed,"
+    " reused, expire_us) VALUES (:tenant, :request_id, :fingerprint, :session_id, :sealed,"
+    " :reused, :expire_us)"
+)
+PURGE = Sql("DELETE FROM idempotency WHERE expire_us <= :now")
+_SESSION = Sql("SELECT * FROM sessions WHERE session_id = :session_id")
+# One statement per window: start a new window, or count one more in it.
+_COUNT = Sql(
+    'INSERT INTO rate_windows (tenant, subject_id, "window", start_us, count) '
+    "VALUES (:tenant, :subject_id, :window, :now, 1) "
+    'ON CONFLICT (tenant, subject_id, "window") DO UPDATE SET '
+    "start_us = CASE WHEN rate_windows.start_us <= :window_start THEN :now "
+    "ELSE rate_windows.start_us END, "
+    "count = CASE WHEN rate_windows.start_us <= :window_start THEN 1 "
+    "ELSE rate_windows.count + 1 END "
+    "RETURNING start_us, count"
+)
+
+
+def _aad(tenant: str, request_id: str) -> str:
+    return f"{tenant}/{request_id}"
+
+
+def replay(
+    tx: Tx, ctx: Context, tenant: str, request_id: str, fingerprint: str
+) -> CreateResult | None:
+    """The first answer for this request_id, or None if there is none."""
+    row = tx.one(_FIND, tenant=tenant, request_id=request_id)
+    if row is None:
+        return None
+    if row["expire_us"] <= tx.now:
+        tx.run(_DROP, tenant=tenant, request_id=request_id)
+        return None
+    if row["fingerprint"] != fingerprint:
+        raise errors.invalid_argument(
+            [("request_id", "was already used for a create with other parameters")]
+        )
+    session_row = tx.one(_SESSION, session_id=row["session_id"])
+    assert session_row is not None
+    plain = ctx.sealer.open(bytes(row["response_sealed"]), aad=_aad(tenant, request_id))
+    tokens, handoff = create_answer_from_bytes(plain)
+    session = effective(session_from_row(session_row), tx.now, ctx.idle_us)
+    return CreateResult(session, tokens, handoff, bool(row["reused"]))
+
+
+def record(
+    tx: Tx, ctx: Context, tenant: str, request_id: str, fingerprint: str, result: CreateResult
+) -> None:
+    tx.run(
+        _RECORD,
+        tenant=tenant,
+        request_id=request_id,
+        fingerprint=fingerprint,
+        session_id=result.session.session_id,
+        sealed=ctx.sealer.seal(
+            create_answer_bytes(result.tokens, result.handoff_code), aad=_aad(tenant, request_id)
+        ),
+        reused=result.reused,
+        expire_us=tx.now + ctx.settings.idempotency_ttl_seconds * US,
+    )
+
+
+def count_create(tx: Tx, ctx: Context, tenant: str, subject_id: str) -> None:
+    """Counts one create against the subject's windows; over a limit, raises
+    RESOURCE_EXHAUSTED (the unit's savepoint then takes the count back)."""
+    windows = (
+        ("minute", 60, ctx.settings.create_rate_per_minute),
+        ("day", 86400, ctx.settings.create_rate_per_day),
+    )
+    for name, seconds, limit in windows:
+        if limit <= 0:
+            continue
+        span = seconds * US
+        row = tx.one(
+            _COUNT,
+            tenant=tenant,
+            subject_id=subject_id,
+            window=name,
+            now=tx.now,
+            window_start=tx.now - span,
+        )
+        assert row is not None
+        if row["count"] > limit:
+            retry = (row["start_us"] + span - tx.now) / US
+            raise errors.rate_limited(subject_id, name, max(retry, 0.001))

@@ -1,0 +1,119 @@
+"""Reads: each is one statement (one await on PostgreSQL, inline on SQLite),
+on an index, compiled once. They see every acknowledged write: the writer
+answers only after COMMIT, and nothing here is cached."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any, Protocol
+
+from ..domain import LIVE_STATES, Event, Session, State
+from ..inputs import ListQuery
+from . import outbox
+from .outbox import LIVE, idle_cutoff
+from .rows import session_from_row
+from .sql import Sql
+
+
+class Reader(Protocol):
+    async def one(self, sql: Sql, **params: Any) -> Any: ...
+    async def all(self, sql: Sql, **params: Any) -> list[Any]: ...
+    async def scalar(self, sql: Sql, **params: Any) -> Any: ...
+    async def close(self) -> None: ...
+
+
+_SESSION = Sql("SELECT * FROM sessions WHERE session_id = :session_id AND tenant = :tenant")
+_NEXT_DEADLINE = Sql("SELECT min(expire_us), min(last_active_us) FROM sessions WHERE " + LIVE)
+_ALIVE = "(expire_us > :now AND last_active_us > :idle_cutoff)"
+
+
+async def session(reader: Reader, tenant: str, session_id: str) -> Session | None:
+    row = await reader.one(_SESSION, session_id=session_id, tenant=tenant)
+    return session_from_row(row) if row else None
+
+
+def _state_clause(state: State) -> str:
+    if state in LIVE_STATES:
+        return f"(state = '{state.value}' AND {_ALIVE})"
+    if state is State.EXPIRED:
+        return f"(state = 'EXPIRED' OR ({LIVE} AND NOT {_ALIVE}))"
+    return f"state = '{state.value}'"
+
+
+@cache
+def _list_sql(by_subject: bool, by_reference: bool, states: tuple[State, ...], paged: bool) -> Sql:
+    where = ["tenant = :tenant"]
+    if by_subject:
+        where.append("subject_id = :subject_id")
+    if by_reference:
+        where.append("reference = :reference")
+    if states:
+        where.append("(" + " OR ".join(_state_clause(s) for s in states) + ")")
+    if paged:
+        where.append(
+            "(create_us > :after_us OR (create_us = :after_us AND session_id > :after_id))"
+        )
+    return Sql(
+        "SELECT * FROM sessions WHERE "
+        + " AND ".join(where)
+        + " ORDER BY create_us, session_id LIMIT :limit"
+    )
+
+
+async def list_sessions(
+    reader: Reader, tenant: str, q: ListQuery, now: int, idle_us: int
+) -> tuple[list[Session], bool]:
+    """One page (raw rows, not yet lazily expired) and whether more follow."""
+    sql = _list_sql(bool(q.subject_id), bool(q.reference), q.states, q.after is not None)
+    after_us, after_id = q.after or (0, "")
+    rows = await reader.all(
+        sql,
+        tenant=tenant,
+        subject_id=q.subject_id,
+        reference=q.reference,
+        now=now,
+        idle_cutoff=idle_cutoff(now, idle_us),
+        after_us=after_us,
+        after_id=after_id,
+        limit=q.size + 1,
+    )
+    return [session_from_row(r) for r in rows[: q.size]], len(rows) > q.size
+
+
+async def next_deadline(reader: Reader, idle_us: int) -> int | None:
+    """The earliest moment a live session ends by the clock, if any."""
+    row = await reader.one(_NEXT_DEADLINE)
+    if row is None or row[0] is None:
+        return None
+    first: int = row[0]
+    if idle_us and row[1] is not None:
+        first = min(first, row[1] + idle_us)
+    return first
+
+
+async def current_revision(reader: Reader) -> int:
+    return int(await reader.scalar(outbox.CURRENT_REVISION))
+
+
+async def compact_revision(reader: Reader) -> int:
+    return int(await reader.scalar(outbox.COMPACT_REVISION))
+
+
+async def events_after(reader: Reader, revision: int, limit: int) -> list[Event]:
+    return outbox.events(await reader.all(outbox.EVENTS_AFTER, after=revision, limit=limit))
+
+
+async def history(
+    reader: Reader, tenant: str, after: int, upto: int, key_name: str, key: str, limit: int
+) -> list[Event]:
+    """One tenant's events with after < revision <= upto, oldest first,
+    narrowed by one watch filter (the most selective one given)."""
+    rows = await reader.all(
+        outbox.HISTORY[key_name], tenant=tenant, after=after, upto=upto, key=key, limit=limit
+    )
+    return outbox.events(rows)
+
+
+async def due_exists(reader: Reader, now: int, idle_us: int) -> bool:
+    row = await reader.one(outbox.DUE_IDS, now=now, idle_cutoff=idle_cutoff(now, idle_us), limit=1)
+    return row is not None

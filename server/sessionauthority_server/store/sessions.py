@@ -1,0 +1,204 @@
+"""Units of work on sessions: create (with replay, rate limits and reuse),
+start a pending session, revoke one or many, update metadata, and the
+last-active touch of validation."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from .. import errors, policy
+from ..domain import LIVE_STATES, CreateResult, EndReason, EventType, Session, State, SubjectState
+from ..inputs import CreateRequest
+from ..tokens import new_handoff_code, new_session_id, secret_hash
+from . import limits, refresh
+from .context import Context
+from .engine import Tx
+from .outbox import LIVE, emit, end, idle_cutoff, settle
+from .rows import session_from_row
+from .sql import Sql
+from .subjects import lock_subject
+
+_LOCK = Sql(
+    "SELECT * FROM sessions WHERE session_id = :session_id AND tenant = :tenant {for_update}"
+)
+_SET_HANDOFF = Sql("UPDATE sessions SET handoff_hash = :h WHERE session_id = :session_id")
+_BY_HANDOFF = Sql(
+    "SELECT * FROM sessions WHERE handoff_hash = :h AND tenant = :tenant {for_update}"
+)
+_REUSABLE = Sql(
+    "SELECT * FROM sessions WHERE tenant = :tenant AND subject_id = :subject_id AND "
+    "reference = :reference AND state = :state AND expire_us > :now AND "
+    "last_active_us > :idle_cutoff ORDER BY create_us DESC LIMIT 1 {for_update}"
+)
+_MATCHING_LIVE = (
+    "SELECT * FROM sessions WHERE tenant = :tenant AND "
+    + LIVE
+    + " {} ORDER BY create_us {{for_update}}"
+)
+_REVOKE_MANY = {
+    (bool(s), bool(r)): Sql(
+        _MATCHING_LIVE.format(
+            ("AND subject_id = :subject_id " if s else "")
+            + ("AND reference = :reference" if r else "")
+        )
+    )
+    for s in (0, 1)
+    for r in (0, 1)
+}
+_TOUCH = Sql(
+    "UPDATE sessions SET last_active_us = :now WHERE session_id = :session_id"
+    " AND state = 'ACTIVE' AND last_active_us < :now"
+)
+
+
+def _locked(tx: Tx, ctx: Context, tenant: str, session_id: str) -> Session:
+    row = tx.one(_LOCK, session_id=session_id, tenant=tenant)
+    if row is None:
+        raise errors.session_not_found(session_id)
+    return settle(tx, session_from_row(row), ctx.idle_us)[0]
+
+
+def create(tx: Tx, ctx: Context, tenant: str, req: CreateRequest, ttl_us: int) -> CreateResult:
+    # Subject lock first: a concurrent retry of the same request_id waits
+    # here, then finds the first one's record.
+    subject = lock_subject(tx, tenant, req.subject_id)
+    fingerprint = req.fingerprint()
+    if req.request_id:
+        replayed = limits.replay(tx, ctx, tenant, req.request_id, fingerprint)
+        if replayed is not None:
+            return replayed
+    if subject["state"] != SubjectState.ACTIVE.value:
+        raise errors.subject_terminated(req.subject_id, subject["state"], subject["error_code"])
+    limits.count_create(tx, ctx, tenant, req.subject_id)
+    result = _reuse(tx, ctx, tenant, req) if req.reuse_existing else None
+    if result is None:
+        result = _create_new(tx, ctx, tenant, req, ttl_us)
+    if req.request_id:
+        limits.record(tx, ctx, tenant, req.request_id, fingerprint, result)
+    return result
+
+
+def _reuse(tx: Tx, ctx: Context, tenant: str, req: CreateRequest) -> CreateResult | None:
+    """The live session with this subject and reference, if any: only a
+    PENDING one for a pending create (with a new handoff code), only an
+    ACTIVE one otherwise (with a new pair). Only StartSession activates."""
+    row = tx.one(
+        _REUSABLE,
+        tenant=tenant,
+        subject_id=req.subject_id,
+        reference=req.reference,
+        state=(State.PENDING if req.pending else State.ACTIVE).value,
+        now=tx.now,
+        idle_cutoff=idle_cutoff(tx.now, ctx.idle_us),
+    )
+    if row is None:
+        return None
+    s = session_from_row(row)
+    if req.pending:
+        code = new_handoff_code()
+        tx.run(_SET_HANDOFF, h=secret_hash(code), session_id=s.session_id)
+        return CreateResult(s, None, code, True)
+    refresh.supersede(tx, s.session_id)
+    after = emit(
+        tx,
+        s,
+        dataclasses.replace(s, last_renew_us=tx.now, last_active_us=tx.now),
+        EventType.RENEWED,
+    )
+    return CreateResult(after, refresh.mint_next(tx, ctx, after), "", True)
+
+
+def _create_new(tx: Tx, ctx: Context, tenant: str, req: CreateRequest, ttl_us: int) -> CreateResult:
+    s = Session(
+        session_id=new_session_id(),
+        tenant=tenant,
+        subject_id=req.subject_id,
+        reference=req.reference,
+        state=State.PENDING if req.pending else State.ACTIVE,
+        metadata=req.metadata,
+        create_us=tx.now,
+        expire_us=tx.now + ttl_us,
+        last_renew_us=tx.now,
+        last_active_us=tx.now,
+        end_us=None,
+        end_reason=None,
+        error_code="",
+        revision=0,
+        client=req.client,
+    )
+    s = emit(tx, None, s, EventType.CREATED)
+    if req.pending:
+        code = new_handoff_code()
+        tx.run(_SET_HANDOFF, h=secret_hash(code), session_id=s.session_id)
+        return CreateResult(s, None, code, False)
+    return CreateResult(s, refresh.mint(tx, ctx, s, 1), "", False)
+
+
+def start(tx: Tx, ctx: Context, tenant: str, handoff_code: str) -> tuple[Session, Any]:
+    row = tx.one(_BY_HANDOFF, h=secret_hash(handoff_code), tenant=tenant)
+    if row is None:
+        raise errors.handoff_invalid()
+    s, expired = settle(tx, session_from_row(row), ctx.idle_us)
+    # The code is single use, whatever happens next.
+    tx.run(_SET_HANDOFF, h=None, session_id=s.session_id)
+    if expired or s.state is not State.PENDING:
+        tx.fail_after_commit(policy.ended_error(s))
+        return s, None
+    after = emit(
+        tx,
+        s,
+        dataclasses.replace(s, state=State.ACTIVE, last_renew_us=tx.now, last_active_us=tx.now),
+        EventType.STARTED,
+    )
+    return after, refresh.mint_next(tx, ctx, after)
+
+
+def revoke(tx: Tx, ctx: Context, tenant: str, session_id: str, reason: EndReason | None) -> Session:
+    """Idempotent: an ended session comes back unchanged."""
+    s = _locked(tx, ctx, tenant, session_id)
+    if s.state in LIVE_STATES:
+        s = end(tx, s, policy.revoke_reason(reason), "")
+    return s
+
+
+def revoke_many(
+    tx: Tx,
+    ctx: Context,
+    tenant: str,
+    subject_id: str,
+    reference: str,
+    except_session_id: str,
+    reason: EndReason | None,
+) -> list[str]:
+    ended: list[str] = []
+    query = _REVOKE_MANY[(bool(subject_id), bool(reference))]
+    for row in tx.all(query, tenant=tenant, subject_id=subject_id, reference=reference):
+        if row["session_id"] == except_session_id:
+            continue
+        s, expired = settle(tx, session_from_row(row), ctx.idle_us)
+        if not expired:
+            end(tx, s, policy.revoke_reason(reason), "")
+            ended.append(s.session_id)
+    return ended
+
+
+def update_metadata(
+    tx: Tx, ctx: Context, tenant: str, session_id: str, metadata: dict[str, Any]
+) -> Session:
+    s = _locked(tx, ctx, tenant, session_id)
+    if s.state not in LIVE_STATES:
+        tx.fail_after_commit(
+            errors.failed_precondition(
+                f"SESSION_{s.state.value}",
+                f"session is {s.state.value.lower()}; an ended session never changes",
+                session_id=session_id,
+            )
+        )
+        return s
+    return emit(tx, s, dataclasses.replace(s, metadata=metadata), EventType.METADATA_UPDATED)
+
+
+def touch(tx: Tx, session_id: str, now_us: int) -> None:
+    """Moves last_active_time (no event: activity is not a state change)."""
+    tx.run(_TOUCH, session_id=session_id, now=now_us)
