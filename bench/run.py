@@ -1,130 +1,272 @@
-"""`make bench`: throughput of the main RPCs, each as a ratio against the
-same server's grpc.health.v1.Health/Check in the same run (so the numbers
-compare across machines), plus watch fan-out latency and stream churn RSS.
+"""`make bench`: the server in its own process, load from other processes,
+on SQLite and on a throwaway PostgreSQL. Every rate is also given as a ratio
+to the same server's grpc.health.v1.Health/Check in the same run, so the
+numbers compare across machines. Writes BENCHMARKS.md and bench/benchmark.png.
 
-    make bench                      # defaults
-    BENCH_SECONDS=10 make bench     # longer runs
+    make bench                                  # both databases
+    BENCH_SECONDS=5 BENCH_BACKENDS=sqlite make bench
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
-import resource
-import statistics
+import platform
+import re
+import subprocess
+import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import grpc
-from grpc_health.v1 import health_pb2, health_pb2_grpc
 from sessionauthority.v1 import session_service_pb2 as pb
 from sessionauthority.v1 import session_service_pb2_grpc as pb_grpc
-from sessionauthority_server.app import create_server
-from sessionauthority_server.config import Settings
+from sessionauthority_server.store.database import create_schema, parse_url
+
+from . import report
+from .seed import seed
 
 SECONDS = float(os.environ.get("BENCH_SECONDS", "3"))
-CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "32"))
+BACKENDS = os.environ.get("BENCH_BACKENDS", "sqlite,postgresql").split(",")
+CONCURRENCY = (1, 32, 128)
+OPS = (
+    "Health/Check",
+    "ValidateSession",
+    "GetSession",
+    "CreateSession",
+    "RenewSession",
+    "RevokeSession",
+)
+REAL_SESSIONS = 1000
+SEEDED = 1_000_000
+WATCHERS = 1000
+REVOKES = 200
+IDLE_STREAMS = 10_000
+ROOT = Path(__file__).resolve().parent.parent
+LOAD = [sys.executable, "-m", "bench.load"]
+WATCH = [sys.executable, "-m", "bench.watchers"]
+ENCRYPTION_KEY = "c2Vzc2lvbi1hdXRob3JpdHktdGVzdC1rZXktMzJieXQ"
 
 
-async def measure(op: Callable[[int], Awaitable[object]]) -> float:
-    count = 0
-    stop_at = time.perf_counter() + SECONDS
-
-    async def worker(w: int) -> None:
-        nonlocal count
-        i = 0
-        while time.perf_counter() < stop_at:
-            await op(w * 1_000_000 + i)
-            i += 1
-            count += 1
-
-    start = time.perf_counter()
-    await asyncio.gather(*(worker(w) for w in range(CONCURRENCY)))
-    return count / (time.perf_counter() - start)
-
-
-def rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-async def main() -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(
-            database_url=f"sqlite:///{Path(tmp) / 'bench.db'}",
-            create_rate_per_minute=10**9,
-            create_rate_per_day=10**9,
-        )
-        app = await create_server(settings, address="127.0.0.1:0")
-        channel = grpc.aio.insecure_channel(f"127.0.0.1:{app.port}")
-        health = health_pb2_grpc.HealthStub(channel)
-        sessions = pb_grpc.SessionServiceStub(channel)
-        seed = await sessions.CreateSession(pb.CreateSessionRequest(subject_id="bench"))
-        refresh: dict[int, str] = {}
-
-        async def renew(i: int) -> object:
-            w = i // 1_000_000
-            if w not in refresh:
-                r = await sessions.CreateSession(pb.CreateSessionRequest(subject_id=f"renew-{w}"))
-                refresh[w] = r.tokens.refresh_token
-            r = await sessions.RenewSession(pb.RenewSessionRequest(refresh_token=refresh[w]))
-            refresh[w] = r.tokens.refresh_token
-            return r
-
-        ops: dict[str, Callable[[int], Awaitable[object]]] = {
-            "Health/Check": lambda i: health.Check(health_pb2.HealthCheckRequest()),
-            "ValidateSession": lambda i: sessions.ValidateSession(
-                pb.ValidateSessionRequest(access_token=seed.tokens.access_token)
-            ),
-            "GetSession": lambda i: sessions.GetSession(
-                pb.GetSessionRequest(session_id=seed.session.session_id)
-            ),
-            "CreateSession": lambda i: sessions.CreateSession(
-                pb.CreateSessionRequest(subject_id=f"s{i % 5000}")
-            ),
-            "RenewSession": renew,
+class Server:
+    def __init__(self, url: str) -> None:
+        env = {
+            **os.environ,
+            "SESSION_AUTHORITY_CREATE_RATE_PER_MINUTE": "0",
+            "SESSION_AUTHORITY_CREATE_RATE_PER_DAY": "0",
+            "SESSION_AUTHORITY_MAX_WATCH_STREAMS": str(IDLE_STREAMS + 100),
+            "SESSION_AUTHORITY_ENCRYPTION_KEY": ENCRYPTION_KEY,
         }
-        rates = {name: await measure(op) for name, op in ops.items()}
-        base = rates["Health/Check"]
-        print(
-            f"{'rpc':<18}{'ops/s':>10}{'x Health/Check':>16}"
-            f"   ({CONCURRENCY} concurrent, {SECONDS:g} s each)"
+        cmd = [sys.executable, "-m", "sessionauthority_server.cli", "serve", "--port", "0"]
+        self.proc = subprocess.Popen(
+            [*cmd, "--database-url", url], stdout=subprocess.PIPE, env=env, text=True
         )
-        for name, rate in rates.items():
-            print(f"{name:<18}{rate:>10.0f}{rate / base:>16.3f}")
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline()
+        match = re.search(r"serving on \S+:(\d+)", line)
+        if not match:
+            raise RuntimeError(f"server did not start: {line!r}")
+        self.target = f"127.0.0.1:{match.group(1)}"
 
-        # Watch: 200 streams, time from RevokeSession returning to each stream hearing it.
-        streams = [sessions.WatchSessions(pb.WatchSessionsRequest()) for _ in range(200)]
-        for s in streams:
-            await s.read()
-        lags = []
-        for n in range(20):
-            r = await sessions.CreateSession(pb.CreateSessionRequest(subject_id=f"w{n}"))
-            await asyncio.gather(*(s.read() for s in streams))  # CREATED
-            t0 = time.perf_counter()
-            await sessions.RevokeSession(pb.RevokeSessionRequest(session_id=r.session.session_id))
-            await asyncio.gather(*(s.read() for s in streams))
-            lags.append(time.perf_counter() - t0)
-        print(
-            f"revoke -> 200 watchers heard it: median {statistics.median(lags) * 1000:.1f} ms, "
-            f"max {max(lags) * 1000:.1f} ms"
+    def rss_mib(self) -> float:
+        status = Path(f"/proc/{self.proc.pid}/status").read_text()
+        return int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) / 1024  # type: ignore[union-attr]
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(30)
+
+
+def load(target: str, op: str, conc: int, seed_file: str, seconds: float = SECONDS) -> dict:
+    procs = 1 if conc == 1 else 2
+    runs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "bench.load",
+                target,
+                op,
+                str(conc // procs),
+                str(seconds),
+                seed_file,
+                str(w),
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
         )
-        for s in streams:
-            s.cancel()
+        for w in range(procs)
+    ]
+    outs = [json.loads(p.communicate()[0]) for p in runs]
+    lat = sorted(x for o in outs for x in o["lat"])
+    return {
+        "rps": sum(o["count"] for o in outs) / max(o["elapsed"] for o in outs),
+        "errors": sum(o["errors"] for o in outs),
+        "p50_ms": lat[len(lat) // 2] * 1000 if lat else 0.0,
+        "p99_ms": lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000 if lat else 0.0,
+    }
 
-        # Churn: open and cancel many streams; resident memory should level off.
-        before = rss_mb()
-        for _ in range(10):
-            batch = [sessions.WatchSessions(pb.WatchSessionsRequest()) for _ in range(200)]
-            for s in batch:
-                await s.read()
-            for s in batch:
-                s.cancel()
-        print(f"2000 streams opened and cancelled: max RSS {before:.0f} -> {rss_mb():.0f} MiB")
-        await channel.close()
-        await app.stop(1)
+
+async def real_sessions(target: str, n: int) -> dict[str, list[str]]:
+    async with grpc.aio.insecure_channel(target) as channel:
+        stub = pb_grpc.SessionServiceStub(channel)
+        made = []
+        for start in range(0, n, 100):
+            made += await asyncio.gather(
+                *(
+                    stub.CreateSession(pb.CreateSessionRequest(subject_id=f"real-{i}"))
+                    for i in range(start, min(n, start + 100))
+                )
+            )
+    return {
+        "access_tokens": [r.tokens.access_token for r in made],
+        "session_ids": [r.session.session_id for r in made],
+    }
+
+
+async def _watchers(target: str, n: int) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        *WATCH,
+        target,
+        str(n),
+        cwd=ROOT,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+    )
+
+
+async def fan_out(target: str) -> dict[str, float]:
+    """Revoke -> every one of WATCHERS streams has the event (wall clock)."""
+    per = WATCHERS // 4
+    procs = [
+        await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bench.watchers",
+            target,
+            str(per),
+            cwd=ROOT,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+        )
+        for _ in range(4)
+    ]
+    for p in procs:
+        assert p.stdout is not None
+        assert (await p.stdout.readline()).strip() == b"ready"
+    sent: dict[int, float] = {}
+    async with grpc.aio.insecure_channel(target) as channel:
+        stub = pb_grpc.SessionServiceStub(channel)
+        for i in range(REVOKES):
+            r = await stub.CreateSession(pb.CreateSessionRequest(subject_id=f"fan-{i}"))
+            await asyncio.sleep(0.02)
+            t0 = time.time()
+            done = await stub.RevokeSession(
+                pb.RevokeSessionRequest(session_id=r.session.session_id)
+            )
+            sent[done.session.revision] = t0
+            await asyncio.sleep(0.02)
+    arrivals: dict[int, list[float]] = {}
+    last = f"{max(sent)}\n".encode()
+    for p in procs:
+        out, _ = await p.communicate(last)
+        for rev, times in json.loads(out).items():
+            arrivals.setdefault(int(rev), []).extend(times)
+    every = sorted(t - sent[rev] for rev in sent for t in arrivals.get(rev, []))
+    last = sorted(max(arrivals[rev]) - sent[rev] for rev in sent if rev in arrivals)
+    heard = sum(len(arrivals.get(rev, [])) for rev in sent)
+    return {
+        "deliveries": heard,
+        "expected": len(sent) * per * 4,
+        "p50_ms": every[len(every) // 2] * 1000,
+        "p99_ms": every[int(len(every) * 0.99)] * 1000,
+        "last_p99_ms": last[int(len(last) * 0.99)] * 1000,
+    }
+
+
+async def idle_streams(server: Server) -> dict[str, float]:
+    before = server.rss_mib()
+    per = IDLE_STREAMS // 4
+    procs = [
+        await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bench.watchers",
+            server.target,
+            str(per),
+            cwd=ROOT,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+        )
+        for _ in range(4)
+    ]
+    for p in procs:
+        assert p.stdout is not None
+        await p.stdout.readline()
+    during = server.rss_mib()
+    for p in procs:
+        await p.communicate(b"0\n")
+    return {"streams": IDLE_STREAMS, "rss_before_mib": before, "rss_mib": during}
+
+
+def bench_backend(backend: str, url: str, tmp: Path) -> dict:
+    dialect, target = parse_url(url)
+    create_schema(dialect, target)
+    server = Server(url)
+    out: dict = {"backend": backend, "matrix": {}, "validate_scale": {}}
+    try:
+        seed_file = str(tmp / f"seed-{backend}.json")
+        data = asyncio.run(real_sessions(server.target, REAL_SESSIONS))
+        data["revocable"] = [f"ses_s{i}" for i in range(SEEDED)]
+        Path(seed_file).write_text(json.dumps(data))
+        print(f"[{backend}] Validate at 10^3 stored sessions", flush=True)
+        small = {op: load(server.target, op, 32, seed_file) for op in OPS[:2]}
+        print(f"[{backend}] seeding {SEEDED} sessions", flush=True)
+        seconds = seed(dialect, target, SEEDED, "s")
+        big = {op: load(server.target, op, 32, seed_file) for op in OPS[:2]}
+        out["validate_scale"] = {"small": small, "big": big, "seed_seconds": seconds}
+        for op in OPS:
+            for conc in CONCURRENCY:
+                r = load(server.target, op, conc, seed_file)
+                out["matrix"][f"{op}@{conc}"] = r
+                print(f"[{backend}] {op:<16} c={conc:<4} {r['rps']:>8.0f}/s "
+                      f"p50 {r['p50_ms']:.1f} ms p99 {r['p99_ms']:.1f} ms "
+                      f"errors {r['errors']}", flush=True)  # fmt: skip
+        out["fan_out"] = asyncio.run(fan_out(server.target))
+        print(f"[{backend}] fan-out {out['fan_out']}", flush=True)
+        out["idle"] = asyncio.run(idle_streams(server))
+        print(f"[{backend}] idle streams {out['idle']}", flush=True)
+    finally:
+        server.stop()
+    return out
+
+
+def main() -> None:
+    sys.path.insert(0, str(ROOT))
+    results = []
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp_dir:
+        tmp = Path(tmp_dir)
+        for backend in BACKENDS:
+            if backend == "sqlite":
+                results.append(bench_backend(backend, f"sqlite:///{tmp / 'bench.db'}", tmp))
+            else:
+                from tests.postgres import ThrowawayPostgres
+
+                pg = ThrowawayPostgres()
+                pg.start()
+                try:
+                    url = asyncio.run(pg.new_database())
+                    results.append(bench_backend(backend, url, tmp))
+                finally:
+                    pg.stop()
+    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    report.write(results, ROOT, SECONDS, machine, time.perf_counter() - started)
+    print((ROOT / "BENCHMARKS.md").read_text())
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    main()

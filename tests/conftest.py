@@ -53,6 +53,7 @@ POSTGRES_MODULES = {
     "test_watch_robustness",
     "test_concurrency",
     "test_standard_services",
+    "test_store_contract",
 }
 # Any fixed 32-byte key: PostgreSQL has no file to keep a generated one beside.
 TEST_ENCRYPTION_KEY = "c2Vzc2lvbi1hdXRob3JpdHktdGVzdC1rZXktMzJieXQ"

@@ -125,7 +125,12 @@ async def test_reuse_existing(h):
         pb.RenewSessionRequest(refresh_token=again.tokens.refresh_token)
     )
     assert renewed.session.state == spb.SESSION_STATE_ACTIVE
-    assert other.session.session_id != first.session.session_id
+    # Reuse touched only the matching reference: the other session's token
+    # was not superseded and it still renews.
+    untouched = await h.sessions.RenewSession(
+        pb.RenewSessionRequest(refresh_token=other.tokens.refresh_token)
+    )
+    assert untouched.session.session_id == other.session.session_id
     fresh = await create(h, subject="user-2", reference="web", reuse_existing=True)
     assert not fresh.reused
 

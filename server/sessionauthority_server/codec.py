@@ -131,4 +131,4 @@ def create_answer_from_bytes(data: bytes) -> tuple[TokenPair | None, str]:
         pair = raw.get("pair")
     else:
         raise CodecError(f"create answer format {version} is newer than this server")
-    return (_pair_from(pair) if pair else None), raw.get("handoff_code", "")
+    return (_pair_from(pair) if pair else None), raw.get("handoff_code") or ""

@@ -211,9 +211,6 @@ class Store:
         count: int = await self.db.writer.write(outbox.expire_due, self.idle_us, limit)
         return count
 
-    async def next_deadline_us(self) -> int | None:
-        return await reads.next_deadline(self.db.reader, self.idle_us)
-
     async def current_revision(self) -> int:
         return await reads.current_revision(self.db.reader)
 

@@ -119,6 +119,7 @@ class Database:
                 self.dialect,
                 clock,
                 (sqlite3.IntegrityError,),
+                (),  # one writer for the whole file: no deadlocks
                 on_events,
             )
         else:
@@ -130,6 +131,7 @@ class Database:
                 self.dialect,
                 clock,
                 (psycopg.errors.UniqueViolation,),
+                (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure),
                 on_events,
             )
         self.writer.start()

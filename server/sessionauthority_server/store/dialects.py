@@ -25,7 +25,8 @@ SQLITE_BUSY_TIMEOUT_MS = 15000
 SYNCHRONOUS = ("FULL", "NORMAL")
 
 _BUMP = Sql("UPDATE counters SET value = value + :n WHERE name = 'revision' RETURNING value - :n")
-_FIX_SESSION = Sql("UPDATE sessions SET revision = :revision WHERE session_id = :session_id")
+# A touched row holds its last event's provisional revision, -ordinal.
+_FIX_SESSION = Sql("UPDATE sessions SET revision = :base - revision WHERE session_id = :session_id")
 _INSERT_EVENT = Sql(
     "INSERT INTO events (revision, tenant, session_id, subject_id, reference, type, payload,"
     " create_us) VALUES (:revision, :tenant, :session_id, :subject_id, :reference, :type,"
@@ -46,9 +47,8 @@ _PG_FLUSH = Sql(
                        :times::bigint[])
              AS x(ord, tenant, session_id, subject_id, reference, type, payload, create_us)
     ), s AS (
-        UPDATE sessions SET revision = c.base + x.ord
-        FROM c, unnest(:last_ids::text[], :last_ords::bigint[]) AS x(session_id, ord)
-        WHERE sessions.session_id = x.session_id
+        UPDATE sessions SET revision = c.base - sessions.revision
+        FROM c WHERE sessions.session_id = ANY(:last_ids::text[])
     )
     SELECT base FROM c
     """
@@ -71,9 +71,8 @@ def _event_rows(events: list[Event]) -> list[dict[str, Any]]:
     ]
 
 
-def _last_ordinals(events: list[Event]) -> dict[str, int]:
-    """Each session touched by the batch, with its last event's ordinal."""
-    return {e.session.session_id: -e.revision for e in events}
+def _touched(events: list[Event]) -> list[str]:
+    return list(dict.fromkeys(e.session.session_id for e in events))
 
 
 class SqliteWriteConnection:
@@ -119,10 +118,7 @@ class SqliteWriteConnection:
         self._cur.executemany(_INSERT_EVENT.sqlite, event_rows)
         self._cur.executemany(
             _FIX_SESSION.sqlite,
-            [
-                {"session_id": sid, "revision": base + ordinal}
-                for sid, ordinal in _last_ordinals(events).items()
-            ],
+            [{"session_id": sid, "base": base} for sid in _touched(events)],
         )
         return base
 
@@ -207,7 +203,6 @@ class PostgresWriteConnection:
 
     def flush(self, events: list[Event]) -> int:
         event_rows = _event_rows(events)
-        last = _last_ordinals(events)
         row = self._cur.execute(
             _PG_FLUSH.psycopg,
             {
@@ -220,8 +215,7 @@ class PostgresWriteConnection:
                 "types": [r["type"] for r in event_rows],
                 "payloads": [r["payload"] for r in event_rows],
                 "times": [r["create_us"] for r in event_rows],
-                "last_ids": list(last),
-                "last_ords": list(last.values()),
+                "last_ids": _touched(events),
             },
             prepare=True,
         ).fetchone()

@@ -10,6 +10,12 @@ inside its own SAVEPOINT of one transaction, and COMMITs once: one fsync
 (SQLite) or one commit round trip (PostgreSQL) for the batch. A unit that
 raises rolls back its savepoint and fails only its caller.
 
+Deadlocks: a batch holds every unit's row locks until COMMIT, so two
+replicas' batches can lock the same subjects in opposite orders even though
+each unit follows the one lock order (subject, session, refresh token).
+PostgreSQL then aborts one; its writer rolls the whole batch back and runs
+each of its units again in a transaction of its own, where that order holds.
+
 Revisions are assigned last. `emit` gives each event a provisional ordinal
 (stored as a negative revision); the batch's final statement bumps the
 revision counter once, inserts the events and fixes the session rows, and
@@ -149,12 +155,14 @@ class Writer:
         dialect: str,
         clock: Clock,
         retryable: tuple[type[BaseException], ...],
+        conflicts: tuple[type[BaseException], ...],
         on_events: Callable[[list[Event]], None],
     ) -> None:
         self._connect = connect
         self._dialect = dialect
         self._clock = clock
         self._retryable = retryable
+        self._conflicts = conflicts
         self.on_events = on_events
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -206,7 +214,7 @@ class Writer:
         if self._conn is not None:
             self._conn.close()
 
-    def _run_batch(self, batch: list[_Job]) -> None:
+    def _run_batch(self, batch: list[_Job], attempt: int = 1) -> None:
         events: list[Event] = []
         base = 0
         try:
@@ -217,6 +225,21 @@ class Writer:
                 events.extend(job.events)
             base = conn.flush(events) if events else 0
             conn.commit()
+        except self._conflicts as exc:
+            self._discard_connection()
+            if attempt < 3:
+                log.info("write batch of %d rolled back (%s); running it again", len(batch), exc)
+                for job in batch:
+                    job.result, job.error, job.events = None, None, []
+                if len(batch) == 1:
+                    self._run_batch(batch, attempt + 1)
+                else:
+                    for job in batch:
+                        self._run_batch([job], attempt + 1)
+                return
+            for job in batch:
+                job.error, job.events = storage_unavailable(type(exc).__name__), []
+            events = []
         except Exception as exc:
             # The transaction as a whole failed (lost connection, disk full):
             # nothing of it was kept, so every caller is told to retry.
@@ -239,6 +262,8 @@ class Writer:
             conn.savepoint()
             try:
                 job.result = job.unit(tx, *job.args)
+            except self._conflicts:
+                raise  # the batch as a whole goes again
             except self._retryable as exc:
                 conn.rollback_to_savepoint()
                 # A unique key another connection committed a moment ago: run

@@ -48,13 +48,17 @@ _DELETE_OLD = Sql("DELETE FROM events WHERE revision <= :upto")
 _SET_COMPACT = Sql(
     "UPDATE counters SET value = :value WHERE name = 'compact_revision' AND value < :value"
 )
-# idle_cutoff: last_active_us at or below it is idle-expired (-1 when off).
-_DUE = (
-    "SELECT * FROM sessions WHERE " + LIVE + " AND (expire_us <= :now OR "
-    "last_active_us <= :idle_cutoff) ORDER BY expire_us LIMIT :limit"
-)
-DUE_IDS = Sql(_DUE.replace("SELECT *", "SELECT session_id"))
-_DUE_LOCKED = Sql(_DUE + " {skip_locked}")
+# Sessions past their deadline, one statement per index: (state, expire_us)
+# and, with an idle timeout, (state, last_active_us). An OR of the two
+# would scan the table.
+_DUE = {
+    "expire_us": "SELECT {} FROM sessions WHERE " + LIVE + " AND expire_us <= :now "
+    "ORDER BY expire_us LIMIT :limit",
+    "last_active_us": "SELECT {} FROM sessions WHERE " + LIVE + " AND last_active_us <= "
+    ":idle_cutoff ORDER BY last_active_us LIMIT :limit",
+}
+DUE_IDS = {k: Sql(v.format("session_id")) for k, v in _DUE.items()}
+_DUE_LOCKED = {k: Sql(v.format("*") + " {skip_locked}") for k, v in _DUE.items()}
 
 
 def idle_cutoff(now_us: int, idle_us: int) -> int:
@@ -98,10 +102,11 @@ def expire_due(tx: Tx, idle_us: int, limit: int) -> int:
     again here, so two reapers never expire one session twice."""
     count = 0
     cutoff = idle_cutoff(tx.now, idle_us)
-    for row in tx.all(_DUE_LOCKED, now=tx.now, idle_cutoff=cutoff, limit=limit):
-        s = session_from_row(row)
-        if s.state in LIVE_STATES:
-            count += settle(tx, s, idle_us)[1]
+    for column in ("expire_us", "last_active_us") if idle_us else ("expire_us",):
+        for row in tx.all(_DUE_LOCKED[column], now=tx.now, idle_cutoff=cutoff, limit=limit):
+            s = session_from_row(row)
+            if s.state in LIVE_STATES and count < limit:
+                count += settle(tx, s, idle_us)[1]
     return count
 
 

@@ -23,7 +23,6 @@ class Reader(Protocol):
 
 
 _SESSION = Sql("SELECT * FROM sessions WHERE session_id = :session_id AND tenant = :tenant")
-_NEXT_DEADLINE = Sql("SELECT min(expire_us), min(last_active_us) FROM sessions WHERE " + LIVE)
 _ALIVE = "(expire_us > :now AND last_active_us > :idle_cutoff)"
 
 
@@ -80,17 +79,6 @@ async def list_sessions(
     return [session_from_row(r) for r in rows[: q.size]], len(rows) > q.size
 
 
-async def next_deadline(reader: Reader, idle_us: int) -> int | None:
-    """The earliest moment a live session ends by the clock, if any."""
-    row = await reader.one(_NEXT_DEADLINE)
-    if row is None or row[0] is None:
-        return None
-    first: int = row[0]
-    if idle_us and row[1] is not None:
-        first = min(first, row[1] + idle_us)
-    return first
-
-
 async def current_revision(reader: Reader) -> int:
     return int(await reader.scalar(outbox.CURRENT_REVISION))
 
@@ -115,5 +103,8 @@ async def history(
 
 
 async def due_exists(reader: Reader, now: int, idle_us: int) -> bool:
-    row = await reader.one(outbox.DUE_IDS, now=now, idle_cutoff=idle_cutoff(now, idle_us), limit=1)
-    return row is not None
+    for column in ("expire_us", "last_active_us") if idle_us else ("expire_us",):
+        params = {"now": now, "idle_cutoff": idle_cutoff(now, idle_us), "limit": 1}
+        if await reader.one(outbox.DUE_IDS[column], **params) is not None:
+            return True
+    return False

@@ -1,0 +1,94 @@
+"""Writes BENCHMARKS.md and bench/benchmark.png from a run's results."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+TARGETS = {"ValidateSession": 0.6, "CreateSession": 0.35, "RenewSession": 0.35}
+
+
+def _ratio(results: dict[str, Any], op: str, conc: int) -> float:
+    m = results["matrix"]
+    return float(m[f"{op}@{conc}"]["rps"] / m[f"Health/Check@{conc}"]["rps"])
+
+
+def write(
+    runs: list[dict[str, Any]], root: Path, seconds: float, machine: str, took: float
+) -> None:
+    lines = [
+        "# Benchmarks",
+        "",
+        "Made by `make bench` (bench/run.py): the server runs in its own process"
+        " (`session-authority serve`), the load comes from separate client processes"
+        f" (one at concurrency 1, two otherwise), {seconds:g} s per cell. Ratios are"
+        " against the same server's `grpc.health.v1.Health/Check` at the same"
+        " concurrency in the same run, so they compare across machines.",
+        "",
+        f"Machine: {machine}. Whole run: {took / 60:.1f} min.",
+        "",
+    ]
+    for r in runs:
+        lines += [f"## {r['backend']}", "",
+                  "| RPC | concurrency | requests/s | x Health/Check | p50 ms | p99 ms | errors |",
+                  "|---|---:|---:|---:|---:|---:|---:|"]  # fmt: skip
+        for key, cell in r["matrix"].items():
+            op, conc = key.split("@")
+            ratio = _ratio(r, op, int(conc))
+            lines.append(
+                f"| {op} | {conc} | {cell['rps']:.0f} | {ratio:.2f} | {cell['p50_ms']:.1f} "
+                f"| {cell['p99_ms']:.1f} | {cell['errors']} |"
+            )
+        vs = r["validate_scale"]
+        small, big = vs["small"], vs["big"]
+        s_ratio = small["ValidateSession"]["rps"] / small["Health/Check"]["rps"]
+        b_ratio = big["ValidateSession"]["rps"] / big["Health/Check"]["rps"]
+        fan, idle = r["fan_out"], r["idle"]
+        lines += [
+            "",
+            f"- Validate at concurrency 32 with 10³ stored sessions: {s_ratio:.2f}x Health/Check"
+            f" (p99 {small['ValidateSession']['p99_ms']:.1f} ms); with 10⁶ (seeded in bulk in"
+            f" {vs['seed_seconds']:.0f} s): {b_ratio:.2f}x"
+            f" (p99 {big['ValidateSession']['p99_ms']:.1f} ms):"
+            f" {100 * (b_ratio - s_ratio) / s_ratio:+.0f} %.",
+            "- Revoke heard by 1000"
+            f" watchers: {fan['deliveries']} of {fan['expected']} deliveries; each delivery"
+            f" p50 {fan['p50_ms']:.1f} ms, p99 {fan['p99_ms']:.1f} ms; the last watcher of a"
+            f" revoke p99 {fan['last_p99_ms']:.1f} ms (from sending RevokeSession).",
+            f"- {idle['streams']} idle watch streams: server RSS {idle['rss_before_mib']:.0f} →"
+            f" {idle['rss_mib']:.0f} MiB.",
+            "",
+            "Targets (issue: storage engine), at concurrency 32: "
+            + "; ".join(f"{op} {_ratio(r, op, 32):.2f}x (≥ {t}x)" for op, t in TARGETS.items())
+            + f"; Validate p99 {r['matrix']['ValidateSession@32']['p99_ms']:.1f} ms (< 10 ms).",
+            "",
+        ]
+    lines += ["![throughput and p99 against concurrency](bench/benchmark.png)", ""]
+    (root / "BENCHMARKS.md").write_text("\n".join(lines))
+    _plot(runs, root / "bench" / "benchmark.png")
+
+
+def _plot(runs: list[dict[str, Any]], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(len(runs), 2, figsize=(11, 4 * len(runs)), squeeze=False)
+    for row, r in enumerate(runs):
+        ops = list(dict.fromkeys(k.split("@")[0] for k in r["matrix"]))
+        for op in ops:
+            concs = sorted(int(k.split("@")[1]) for k in r["matrix"] if k.startswith(op + "@"))
+            cells = [r["matrix"][f"{op}@{c}"] for c in concs]
+            axes[row][0].plot(concs, [c["rps"] for c in cells], marker="o", label=op)
+            axes[row][1].plot(concs, [c["p99_ms"] for c in cells], marker="o", label=op)
+        for col, title in enumerate(("requests/s", "p99 latency (ms)")):
+            ax = axes[row][col]
+            ax.set_xscale("log", base=2)
+            ax.set_xlabel("concurrent clients")
+            ax.set_title(f"{r['backend']}: {title}")
+            ax.grid(True, alpha=0.3)
+        axes[row][1].set_yscale("log")
+        axes[row][0].legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
