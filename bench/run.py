@@ -128,6 +128,7 @@ async def real_sessions(target: str, n: int) -> dict[str, list[str]]:
 
 
 async def _watchers(target: str, n: int) -> asyncio.subprocess.Process:
+    """A process holding n watch streams (bench/watchers.py)."""
     return await asyncio.create_subprocess_exec(
         *WATCH,
         target,
@@ -141,19 +142,7 @@ async def _watchers(target: str, n: int) -> asyncio.subprocess.Process:
 async def fan_out(target: str) -> dict[str, float]:
     """Revoke -> every one of WATCHERS streams has the event (wall clock)."""
     per = WATCHERS // 4
-    procs = [
-        await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bench.watchers",
-            target,
-            str(per),
-            cwd=ROOT,
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-        )
-        for _ in range(4)
-    ]
+    procs = [await _watchers(target, per) for _ in range(4)]
     for p in procs:
         assert p.stdout is not None
         assert (await p.stdout.readline()).strip() == b"ready"
@@ -190,19 +179,7 @@ async def fan_out(target: str) -> dict[str, float]:
 async def idle_streams(server: Server) -> dict[str, float]:
     before = server.rss_mib()
     per = IDLE_STREAMS // 4
-    procs = [
-        await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bench.watchers",
-            server.target,
-            str(per),
-            cwd=ROOT,
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-        )
-        for _ in range(4)
-    ]
+    procs = [await _watchers(server.target, per) for _ in range(4)]
     for p in procs:
         assert p.stdout is not None
         await p.stdout.readline()
