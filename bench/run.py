@@ -45,7 +45,6 @@ WATCHERS = 1000
 REVOKES = 200
 IDLE_STREAMS = 10_000
 ROOT = Path(__file__).resolve().parent.parent
-LOAD = [sys.executable, "-m", "bench.load"]
 WATCH = [sys.executable, "-m", "bench.watchers"]
 ENCRYPTION_KEY = "c2Vzc2lvbi1hdXRob3JpdHktdGVzdC1rZXktMzJieXQ"
 
