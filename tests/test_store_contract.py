@@ -15,10 +15,17 @@ from sessionauthority.v1 import session_pb2 as spb
 from sessionauthority.v1 import session_service_pb2 as pb
 from sessionauthority.v1 import subject_service_pb2 as sub_pb
 from sessionauthority_server import codec
-from sessionauthority_server.domain import ClientInfo, EndReason, EventType, State, TokenPair
+from sessionauthority_server.domain import (
+    ClientInfo,
+    EndReason,
+    EventType,
+    Session,
+    State,
+    TokenPair,
+)
 from sessionauthority_server.errors import DomainError, Kind
 from sessionauthority_server.inputs import CreateRequest
-from sessionauthority_server.store import outbox, sessions
+from sessionauthority_server.store import sessions
 
 from .helpers import create, error_reason
 
@@ -175,7 +182,7 @@ async def test_expiry_sweep_takes_each_session_once(make_server):
 
 
 def test_stored_formats_read_every_version():
-    s = outbox.Session(  # type: ignore[attr-defined]
+    s = Session(
         session_id="ses_1", tenant="t", subject_id="u", reference="r", state=State.REVOKED,
         metadata={"a": [1]}, create_us=1, expire_us=2, last_renew_us=1, last_active_us=1,
         end_us=2, end_reason=EndReason.LOGOUT, error_code="", revision=9,

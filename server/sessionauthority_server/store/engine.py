@@ -169,7 +169,6 @@ class Writer:
         self._thread: threading.Thread | None = None
         self._conn: Connection | None = None
         self.batches = 0
-        self.units = 0
 
     def start(self) -> None:
         self._loop = asyncio.get_running_loop()
@@ -252,7 +251,6 @@ class Writer:
                 job.events = []
             events = []
         self.batches += 1
-        self.units += len(batch)
         assert self._loop is not None
         self._loop.call_soon_threadsafe(self._deliver, batch, events, base)
 
@@ -309,11 +307,9 @@ class Writer:
             if job.future.done():
                 continue  # the caller went away; its unit committed anyway
             if job.error is not None:
-                if isinstance(job.error, DomainError):
-                    job.future.set_exception(job.error)
-                else:
-                    if not isinstance(job.error, self._retryable):
-                        log.error("unit %s failed", job.unit.__name__, exc_info=job.error)
-                    job.future.set_exception(job.error)
+                # A domain error is an answer; anything else is a bug to log.
+                if not isinstance(job.error, (DomainError, *self._retryable)):
+                    log.error("unit %s failed", job.unit.__name__, exc_info=job.error)
+                job.future.set_exception(job.error)
             else:
                 job.future.set_result(resolve(job.result, base))

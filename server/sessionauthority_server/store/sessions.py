@@ -8,7 +8,16 @@ import dataclasses
 from typing import Any
 
 from .. import errors, policy
-from ..domain import LIVE_STATES, CreateResult, EndReason, EventType, Session, State, SubjectState
+from ..domain import (
+    LIVE_STATES,
+    CreateResult,
+    EndReason,
+    EventType,
+    Session,
+    State,
+    SubjectState,
+    TokenPair,
+)
 from ..inputs import CreateRequest
 from ..tokens import new_handoff_code, new_session_id, secret_hash
 from . import limits, refresh
@@ -135,7 +144,7 @@ def _create_new(tx: Tx, ctx: Context, tenant: str, req: CreateRequest, ttl_us: i
     return CreateResult(s, refresh.mint(tx, ctx, s, 1), "", False)
 
 
-def start(tx: Tx, ctx: Context, tenant: str, handoff_code: str) -> tuple[Session, Any]:
+def start(tx: Tx, ctx: Context, tenant: str, handoff_code: str) -> tuple[Session, TokenPair | None]:
     row = tx.one(_BY_HANDOFF, h=secret_hash(handoff_code), tenant=tenant)
     if row is None:
         raise errors.handoff_invalid()
