@@ -38,7 +38,9 @@ def _boom(tx, ctx, tenant: str, subject: str) -> None:
     raise DomainError(Kind.FAILED_PRECONDITION, "TEST_FAILURE", "fails after writing")
 
 
-async def test_a_failing_unit_rolls_back_alone(h):
+async def test_a_failing_unit_rolls_back_alone(make_server):
+    # One write connection, so the twenty units share one (pipelined) batch.
+    h = await make_server(db_write_connections=1)
     store = h.app.store
     # Hold the writer so every unit below lands in one batch.
     gate = threading.Event()
@@ -213,3 +215,43 @@ def test_stored_formats_read_every_version():
     with pytest.raises(codec.CodecError):
         codec.session_from_payload('{"v": 99}', 1)
     assert dataclasses.replace(s, revision=1) != s
+
+
+async def test_a_verified_token_still_reads_its_session(h):
+    # Validate remembers which exact tokens verified, never whether they are valid.
+    r = await create(h)
+    token = r.tokens.access_token
+    first = await h.sessions.ValidateSession(pb.ValidateSessionRequest(access_token=token))
+    assert first.valid
+    await h.sessions.RevokeSession(pb.RevokeSessionRequest(session_id=r.session.session_id))
+    again = await h.sessions.ValidateSession(pb.ValidateSessionRequest(access_token=token))
+    assert not again.valid
+    assert again.invalid_reason == pb.INVALID_REASON_SESSION_REVOKED
+    # One changed signature byte is another token: it verifies afresh and fails.
+    head, body, sig = token.split(".")
+    forged = ".".join((head, body, ("A" if sig[0] != "A" else "B") + sig[1:]))
+    bad = await h.sessions.ValidateSession(pb.ValidateSessionRequest(access_token=forged))
+    assert bad.invalid_reason == pb.INVALID_REASON_BAD_SIGNATURE
+
+
+async def test_a_request_id_repeated_within_one_batch_gives_one_session(make_server):
+    # Two first-time creates of one request_id in one (pipelined) batch: the
+    # second sees the first's uncommitted record and replays it.
+    h = await make_server(db_write_connections=1)
+    store = h.app.store
+    gate = threading.Event()
+    blocker = asyncio.ensure_future(store.db.writer.write(lambda tx: gate.wait(WAIT)))
+    await asyncio.sleep(0)
+    req = CreateRequest(subject_id="race", request_id="req-1")
+    calls = [
+        asyncio.ensure_future(
+            store.db.writer.write(sessions.create, store.ctx, "default", req, 60_000_000)
+        )
+        for _ in range(2)
+    ]
+    await asyncio.sleep(0.05)
+    gate.set()
+    await blocker
+    a, b = await asyncio.gather(*calls)
+    assert a.session.session_id == b.session.session_id
+    assert a.tokens == b.tokens

@@ -154,6 +154,7 @@ async def create_server(
             settings.database_url,
             sqlite_synchronous=settings.sqlite_synchronous.upper(),
             pool_size=settings.db_pool_size,
+            write_connections=settings.db_write_connections,
         )
     except DatabaseUrlError as exc:
         raise ConfigError(str(exc)) from None

@@ -25,7 +25,7 @@ from ..domain import (
 )
 from ..errors import session_not_found, subject_not_found
 from ..inputs import CreateRequest, ListRequest
-from ..tokens import Sealer, secret_hash, unverified_kid, verify_access_token
+from ..tokens import Sealer, VerifiedTokens, secret_hash, unverified_kid, verify_access_token
 from . import keys, limits, outbox, reads, refresh, rows, sessions, subjects
 from .context import US, Context
 from .database import Database, DatabaseUrlError, sqlite_path
@@ -56,6 +56,7 @@ class Store:
         self.clock = clock
         self.idle_us = settings.idle_timeout_seconds * US
         self._listeners: list[Callable[[list[Event]], None]] = []
+        self._verified = VerifiedTokens()
         self.keys: KeyRing
         self.ctx: Context
 
@@ -114,15 +115,21 @@ class Store:
     ) -> Validation:
         if not inputs.access_token(access_token):
             return Validation(InvalidReason.MALFORMED, None)
-        kid, bad = unverified_kid(access_token)
-        if bad or kid is None:
-            return Validation(bad, None)
-        key = await self.keys.find(kid)
-        if key is None:
-            return Validation(InvalidReason.BAD_SIGNATURE, None)
-        claims, bad = verify_access_token(access_token, key, self.settings.issuer)
-        if bad or claims is None:
-            return Validation(bad, None)
+        hit = self._verified.get(access_token)
+        if hit is not None and self.keys.known(hit[0].kid) is hit[0]:
+            claims = hit[1]
+        else:
+            kid, bad = unverified_kid(access_token)
+            if bad or kid is None:
+                return Validation(bad, None)
+            key = await self.keys.find(kid)
+            if key is None:
+                return Validation(InvalidReason.BAD_SIGNATURE, None)
+            verified, bad = verify_access_token(access_token, key, self.settings.issuer)
+            if bad or verified is None:
+                return Validation(bad, None)
+            claims = verified
+            self._verified.put(access_token, key, claims)
         if claims.tenant != tenant:
             return Validation(InvalidReason.SESSION_NOT_FOUND, None)
         stored = await reads.session(self.db.reader, tenant, claims.session_id)

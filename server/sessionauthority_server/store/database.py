@@ -94,7 +94,14 @@ def create_schema(dialect: str, target: str) -> None:
 class Database:
     """The writer thread and the readers of one database."""
 
-    def __init__(self, url: str, *, sqlite_synchronous: str = "FULL", pool_size: int = 10) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        sqlite_synchronous: str = "FULL",
+        pool_size: int = 10,
+        write_connections: int = 1,
+    ) -> None:
         self.url = url
         self.dialect, self._target = parse_url(url)
         self.is_sqlite = self.dialect == "sqlite"
@@ -105,6 +112,7 @@ class Database:
             )
         self._synchronous = sqlite_synchronous
         self._pool_size = pool_size
+        self._write_connections = write_connections
         self.reader: Reader
         self.writer: Writer
 
@@ -133,6 +141,12 @@ class Database:
                 (psycopg.errors.UniqueViolation,),
                 (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure),
                 on_events,
+                lanes=self._write_connections,
+                unattributed=(
+                    psycopg.errors.IntegrityError,
+                    psycopg.errors.DataError,
+                    psycopg.errors.PipelineAborted,
+                ),
             )
         self.writer.start()
 

@@ -24,6 +24,13 @@ held from that statement to COMMIT, not across the batch, and revision order
 is still commit order: whoever takes the counter after us waits for our
 commit.
 
+Lanes: on PostgreSQL the writer may run several threads ("lanes"), each
+with its own connection, taking batches from the one queue: a batch spends
+most of its time waiting on round trips, so another lane's batch runs
+meanwhile. They serialise only where they must: on the rows they both lock,
+and on the counter row, whose lock the final statement holds to COMMIT, so
+revision order stays commit order. SQLite has one lane (one writer per file).
+
 After COMMIT, in one callback on the event loop, the batch's events go to
 the subscribers (the watch hub) and then every caller's future resolves, so
 a watcher on this process has an event queued before its writer is answered.
@@ -54,14 +61,18 @@ Clock = Callable[[], int]
 class Connection(Protocol):
     """What the writer needs of a dialect's write connection."""
 
+    # PostgreSQL sends writes without waiting for them (pipeline mode);
+    # `settle` then waits for what was sent, and raises its error.
+    pipelined: bool
+
     def begin(self) -> None: ...
     def savepoint(self) -> None: ...
-    def release(self) -> None: ...
-    def rollback_to_savepoint(self) -> None: ...
+    def release(self, settle: bool) -> None: ...
+    def rollback_to_savepoint(self, settle: bool) -> None: ...
     def one(self, sql: Sql, params: dict[str, Any]) -> Any: ...
     def all(self, sql: Sql, params: dict[str, Any]) -> list[Any]: ...
     def scalar(self, sql: Sql, params: dict[str, Any]) -> Any: ...
-    def run(self, sql: Sql, params: dict[str, Any]) -> int: ...
+    def run(self, sql: Sql, params: dict[str, Any]) -> None: ...
     def flush(self, events: list[Event]) -> int: ...
     def commit(self) -> None: ...
     def rollback(self) -> None: ...
@@ -88,8 +99,10 @@ class Tx:
     def scalar(self, sql: Sql, **params: Any) -> Any:
         return self._conn.scalar(sql, params)
 
-    def run(self, sql: Sql, **params: Any) -> int:
-        return self._conn.run(sql, params)
+    def run(self, sql: Sql, **params: Any) -> None:
+        """A write whose result the unit does not read (PostgreSQL may send
+        it without waiting; its error surfaces by the unit's end)."""
+        self._conn.run(sql, params)
 
     def provisional_revision(self) -> int:
         """A placeholder revision (negative) that the batch's final statement
@@ -146,8 +159,17 @@ def resolve(value: Any, base: int) -> Any:
     return value
 
 
+class _Lane:
+    """One writer thread and the connection it owns."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.conn: Connection | None = None
+        self.thread: threading.Thread | None = None
+
+
 class Writer:
-    """The writer thread: owns the write connection, runs units in batches."""
+    """The writer threads (lanes): each owns a write connection and runs units in batches."""
 
     def __init__(
         self,
@@ -157,24 +179,32 @@ class Writer:
         retryable: tuple[type[BaseException], ...],
         conflicts: tuple[type[BaseException], ...],
         on_events: Callable[[list[Event]], None],
+        lanes: int = 1,
+        unattributed: tuple[type[BaseException], ...] = (),
     ) -> None:
         self._connect = connect
         self._dialect = dialect
         self._clock = clock
         self._retryable = retryable
         self._conflicts = conflicts
+        # Driver errors a unit's own statements can raise (a unique key, a
+        # value out of range): in a shared pipelined batch, not yet its own.
+        self._unattributed = (*retryable, *unattributed)
         self.on_events = on_events
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
-        self._conn: Connection | None = None
+        self._lanes = [_Lane(f"store-writer-{i}") for i in range(lanes)]
         self.batches = 0
 
     def start(self) -> None:
         self._loop = asyncio.get_running_loop()
-        self._conn = self._connect()
-        self._thread = threading.Thread(target=self._run, name="store-writer", daemon=True)
-        self._thread.start()
+        for lane in self._lanes:
+            lane.conn = self._connect()
+        for lane in self._lanes:
+            lane.thread = threading.Thread(
+                target=self._run, args=(lane,), name=lane.name, daemon=True
+            )
+            lane.thread.start()
 
     async def write(self, unit: Callable[..., T], *args: Any) -> T:
         assert self._loop is not None, "writer not started"
@@ -183,15 +213,17 @@ class Writer:
         return await future
 
     async def stop(self) -> None:
-        if self._thread is None:
-            return
-        self._queue.put(_STOP)
-        await asyncio.to_thread(self._thread.join)
-        self._thread = None
+        running = [lane for lane in self._lanes if lane.thread is not None]
+        for _ in running:
+            self._queue.put(_STOP)
+        for lane in running:
+            assert lane.thread is not None
+            await asyncio.to_thread(lane.thread.join)
+            lane.thread = None
 
     # -- the writer thread
 
-    def _run(self) -> None:
+    def _run(self, lane: _Lane) -> None:
         while True:
             item = self._queue.get()
             if item is _STOP:
@@ -207,34 +239,46 @@ class Writer:
                     stop = True
                     break
                 batch.append(item)
-            self._run_batch(batch)
+            try:
+                self._run_batch(lane, batch)
+            except BaseException as exc:
+                # A lane must outlive any bug, and no caller may wait forever.
+                log.exception("writer lane %s failed a batch", lane.name)
+                assert self._loop is not None
+                for job in batch:
+                    job.error, job.events = exc, []
+                self._loop.call_soon_threadsafe(self._deliver, batch, [], 0)
             if stop:
                 break
-        if self._conn is not None:
-            self._conn.close()
+        if lane.conn is not None:
+            lane.conn.close()
 
-    def _run_batch(self, batch: list[_Job], attempt: int = 1) -> None:
+    def _run_batch(self, lane: _Lane, batch: list[_Job], attempt: int = 1) -> None:
         events: list[Event] = []
         base = 0
         try:
-            conn = self._conn or self._reconnect()
+            conn = lane.conn or self._reconnect(lane)
             conn.begin()
+            # Pipelined and shared: no unit waits for its own writes, so a
+            # driver error cannot say whose it is; the batch then runs again
+            # unit by unit (below), where it can.
+            shared = conn.pipelined and len(batch) > 1
             for job in batch:
-                self._run_unit(conn, job, len(events) + 1)
+                self._run_unit(conn, job, len(events) + 1, shared)
                 events.extend(job.events)
             base = conn.flush(events) if events else 0
             conn.commit()
-        except self._conflicts as exc:
-            self._discard_connection()
-            if attempt < 3:
+        except (*self._conflicts, *self._unattributed) as exc:
+            self._discard_connection(lane)
+            if attempt < 3 and (len(batch) > 1 or isinstance(exc, self._conflicts)):
                 log.info("write batch of %d rolled back (%s); running it again", len(batch), exc)
                 for job in batch:
                     job.result, job.error, job.events = None, None, []
                 if len(batch) == 1:
-                    self._run_batch(batch, attempt + 1)
+                    self._run_batch(lane, batch, attempt + 1)
                 else:
                     for job in batch:
-                        self._run_batch([job], attempt + 1)
+                        self._run_batch(lane, [job], attempt + 1)
                 return
             for job in batch:
                 job.error, job.events = storage_unavailable(type(exc).__name__), []
@@ -243,7 +287,7 @@ class Writer:
             # The transaction as a whole failed (lost connection, disk full):
             # nothing of it was kept, so every caller is told to retry.
             log.warning("write batch of %d failed: %s", len(batch), exc)
-            self._discard_connection()
+            self._discard_connection(lane)
             error = storage_unavailable(type(exc).__name__)
             for job in batch:
                 if job.error is None or not isinstance(job.error, DomainError):
@@ -254,41 +298,48 @@ class Writer:
         assert self._loop is not None
         self._loop.call_soon_threadsafe(self._deliver, batch, events, base)
 
-    def _run_unit(self, conn: Connection, job: _Job, first_ordinal: int) -> None:
+    def _run_unit(self, conn: Connection, job: _Job, first_ordinal: int, shared: bool) -> None:
         for attempt in (1, 2):
             tx = Tx(conn, self._dialect, self._clock(), first_ordinal)
             conn.savepoint()
             try:
                 job.result = job.unit(tx, *job.args)
+                # Alone, a pipelined unit's queued writes report here.
+                conn.release(settle=not shared)
             except self._conflicts:
                 raise  # the batch as a whole goes again
             except self._retryable as exc:
-                conn.rollback_to_savepoint()
+                if shared:
+                    raise  # whose? the batch runs again unit by unit
+                conn.rollback_to_savepoint(settle=True)
                 # A unique key another connection committed a moment ago: run
                 # the unit once more, and it now sees that row.
                 if attempt == 2:
                     job.error = exc
                 continue
             except BaseException as exc:
-                conn.rollback_to_savepoint()
+                if shared and isinstance(exc, self._unattributed):
+                    raise
+                # Shared, the rollback is queued behind this unit's writes;
+                # if an earlier write failed, the batch's flush reports it.
+                conn.rollback_to_savepoint(settle=not shared)
                 job.error = exc
                 return
-            conn.release()
             job.events = tx.events
             job.error = tx.error_after_commit
             return
 
-    def _reconnect(self) -> Connection:
-        self._conn = self._connect()
-        return self._conn
+    def _reconnect(self, lane: _Lane) -> Connection:
+        lane.conn = self._connect()
+        return lane.conn
 
-    def _discard_connection(self) -> None:
-        conn, self._conn = self._conn, None
+    def _discard_connection(self, lane: _Lane) -> None:
+        conn, lane.conn = lane.conn, None
         if conn is None:
             return
         try:
             conn.rollback()
-            self._conn = conn
+            lane.conn = conn
         except Exception:
             try:
                 conn.close()

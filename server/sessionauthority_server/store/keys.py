@@ -60,6 +60,10 @@ class KeyRing:
             raise RuntimeError("no active signing key")
         return self._active
 
+    def known(self, kid: str) -> SigningKey | None:
+        """The key as cached now, without a reload."""
+        return self._keys.get(kid)
+
     async def find(self, kid: str) -> SigningKey | None:
         key = self._keys.get(kid)
         if key is None and time.monotonic() - self._loaded_at >= RELOAD_INTERVAL_S:
