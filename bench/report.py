@@ -64,6 +64,10 @@ def write(
             "",
         ]
     lines += ["![throughput and p99 against concurrency](bench/benchmark.png)", ""]
+    # What the profiles say about the targets (written by hand, kept beside the code).
+    analysis = root / "bench" / "ANALYSIS.md"
+    if analysis.exists():
+        lines += [analysis.read_text().rstrip(), ""]
     (root / "BENCHMARKS.md").write_text("\n".join(lines))
     _plot(runs, root / "bench" / "benchmark.png")
 

@@ -53,6 +53,7 @@ POSTGRES_MODULES = {
     "test_watch_robustness",
     "test_concurrency",
     "test_standard_services",
+    "test_auth",
     "test_store_contract",
 }
 # Any fixed 32-byte key: PostgreSQL has no file to keep a generated one beside.

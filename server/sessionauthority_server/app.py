@@ -18,9 +18,10 @@ from sessionauthority.v1 import (
     subject_service_pb2_grpc,
 )
 
-from .config import Settings
+from .config import Settings, is_loopback
 from .events import Hub
 from .reaper import Reaper
+from .services.auth import Authenticator, AuthInterceptor
 from .services.sessions import SessionServicer
 from .services.subjects import SubjectServicer
 from .store import Clock, Store, system_clock
@@ -174,7 +175,14 @@ async def create_server(
     )
     tasks = [asyncio.create_task(reaper.run(), name="reaper")]
 
-    server = grpc.aio.server(options=SERVER_OPTIONS)
+    address = address or f"{settings.host}:{settings.port}"
+    auth = Authenticator(
+        store.db.reader,
+        # Open mode needs loopback: the address actually bound, not the setting.
+        open_mode_allowed=is_loopback(address.rsplit(":", 1)[0]),
+        clock=lambda: clock() / 1_000_000,
+    )
+    server = grpc.aio.server(options=SERVER_OPTIONS, interceptors=[AuthInterceptor(auth)])
     session_service_pb2_grpc.add_SessionServiceServicer_to_server(
         SessionServicer(store, hub), server
     )
@@ -182,7 +190,6 @@ async def create_server(
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     add_reflection(server)
-    address = address or f"{settings.host}:{settings.port}"
     port = server.add_insecure_port(address)
     await server.start()
     for name in ("", *SERVICE_NAMES):

@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import ipaddress
+import collections
 import json
 import logging
+import os
 import signal
 import sys
+from typing import Any
 
+import grpc
 from pydantic import ValidationError
 
+from . import admin
 from .app import ConfigError, create_server
-from .config import Settings
+from .config import Settings, is_loopback
+from .store import apikeys
+from .store.database import Database, DatabaseUrlError
 
 log = logging.getLogger("sessionauthority")
 
@@ -40,10 +46,39 @@ async def serve(settings: Settings) -> int:
     return 0
 
 
+class _Details(
+    collections.namedtuple(
+        "_Details",
+        ("method", "timeout", "metadata", "credentials", "wait_for_ready", "compression"),
+    ),
+    grpc.ClientCallDetails,
+):
+    pass
+
+
+class _BearerKey(grpc.UnaryUnaryClientInterceptor, grpc.UnaryStreamClientInterceptor):
+    """Sends `authorization: Bearer <key>` on every call."""
+
+    def __init__(self, key: str) -> None:
+        self._header = ("authorization", f"Bearer {key}")
+
+    def _with_key(self, d: grpc.ClientCallDetails) -> grpc.ClientCallDetails:
+        metadata = [*(d.metadata or ()), self._header]
+        return _Details(
+            d.method, d.timeout, metadata, d.credentials,
+            getattr(d, "wait_for_ready", None), getattr(d, "compression", None),
+        )  # fmt: skip
+
+    def intercept_unary_unary(self, continuation: Any, details: Any, request: Any) -> Any:
+        return continuation(self._with_key(details), request)
+
+    def intercept_unary_stream(self, continuation: Any, details: Any, request: Any) -> Any:
+        return continuation(self._with_key(details), request)
+
+
 def watch(args: argparse.Namespace) -> int:
     # The CLI is a client like any other: generated stubs plus the SDK's
     # resuming watch, over a plain blocking channel.
-    import grpc
     from google.protobuf import json_format
     from sessionauthority.v1 import session_pb2, session_service_pb2
     from sessionauthority.v1 import session_service_pb2_grpc as pb_grpc
@@ -54,6 +89,8 @@ def watch(args: argparse.Namespace) -> int:
         print(f"# reconnecting ({code}), resuming at revision {next_revision}", file=sys.stderr)
 
     channel = grpc.insecure_channel(args.target)
+    if args.api_key:
+        channel = grpc.intercept_channel(channel, _BearerKey(args.api_key))
     stub = pb_grpc.SessionServiceStub(channel)
     event_type = session_service_pb2.SessionEventType
     try:
@@ -94,12 +131,18 @@ def watch(args: argparse.Namespace) -> int:
     return 0
 
 
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
+def _keys_exist(settings: Settings) -> bool:
+    async def check() -> bool:
+        db = Database(settings.database_url, write_connections=1)
+        await db.open(lambda: 0, lambda events: None)
+        try:
+            return await apikeys.any_live(db.reader)
+        finally:
+            await db.close()
+
     try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
+        return asyncio.run(check())
+    except DatabaseUrlError:
         return False
 
 
@@ -122,6 +165,12 @@ def main(argv: list[str] | None = None) -> int:
         "--from-revision", type=int, default=0, help="replay history from this revision"
     )
     p_watch.add_argument("--json", action="store_true", help="one JSON object per line")
+    p_watch.add_argument(
+        "--api-key",
+        default=os.environ.get("SESSION_AUTHORITY_API_KEY", ""),
+        help="API key (default: $SESSION_AUTHORITY_API_KEY)",
+    )
+    admin.add_parser(sub)
     args = parser.parse_args(argv)
     if args.command == "watch":
         return watch(args)
@@ -133,8 +182,14 @@ def main(argv: list[str] | None = None) -> int:
     except ValidationError as exc:
         print(f"session-authority: bad settings:\n{exc}", file=sys.stderr)
         return 2
+    if args.command == "api-keys":
+        try:
+            return asyncio.run(admin.api_keys(args, settings))
+        except DatabaseUrlError as exc:
+            print(f"session-authority: {exc}", file=sys.stderr)
+            return 2
     if args.command == "serve":
-        if not is_loopback(settings.host) and not args.insecure:
+        if not is_loopback(settings.host) and not args.insecure and not _keys_exist(settings):
             print(
                 "session-authority: refusing to serve on a non-loopback address without "
                 "API keys; pass --insecure to do it anyway",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -47,3 +49,12 @@ class Settings(BaseSettings):
     max_watch_streams: int = Field(default=10000, gt=0)
     # How long SIGTERM waits for in-flight calls.
     shutdown_grace_seconds: float = Field(default=10.0, ge=0)
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False

@@ -86,6 +86,21 @@ def unauthenticated(reason: str, message: str, **metadata: str) -> DomainError:
     return DomainError(Kind.UNAUTHENTICATED, reason, message, metadata=metadata)
 
 
+def permission_denied(scope: str, method: str) -> DomainError:
+    return DomainError(
+        Kind.PERMISSION_DENIED,
+        "SCOPE_MISSING",
+        f"this API key lacks the scope {scope!r} that {method} needs",
+        {"scope": scope, "method": method},
+    )
+
+
+def api_key_not_found(key_id: str) -> DomainError:
+    return DomainError(
+        Kind.NOT_FOUND, "API_KEY_NOT_FOUND", f"no API key {key_id!r}", {"key_id": key_id}
+    )
+
+
 def failed_precondition(reason: str, message: str, **metadata: str) -> DomainError:
     return DomainError(Kind.FAILED_PRECONDITION, reason, message, metadata=metadata)
 

@@ -122,3 +122,16 @@ class RateWindowRow(SQLModel, table=True):
     window: str = Field(primary_key=True, max_length=8)
     start_us: int = Field(sa_type=BigInteger)
     count: int
+
+
+class ApiKeyRow(SQLModel, table=True):
+    """A caller's API key: only its SHA-256 is stored (the key is 256 random
+    bits, shown once at creation)."""
+
+    __tablename__ = "api_keys"
+    key_id: str = Field(primary_key=True, max_length=32)
+    key_hash: str = Field(unique=True, max_length=64)
+    tenant: str = Field(max_length=64)
+    scopes: str = Field(max_length=256)  # space-separated
+    create_us: int = Field(sa_type=BigInteger)
+    revoke_us: int | None = Field(default=None, sa_type=BigInteger)

@@ -11,18 +11,18 @@ from typing import Any, TypeVar
 import grpc
 
 from ..errors import DomainError, internal
+from .auth import CALLER
 from .status import to_status
 
 log = logging.getLogger("sessionauthority.rpc")
-
-DEFAULT_TENANT = "default"
 
 Req = TypeVar("Req")
 Resp = TypeVar("Resp")
 
 
 def tenant_of(context: grpc.aio.ServicerContext) -> str:
-    return DEFAULT_TENANT
+    """The calling API key's tenant (set by the auth interceptor)."""
+    return CALLER.get().tenant
 
 
 def unary(

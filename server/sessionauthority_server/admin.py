@@ -1,0 +1,72 @@
+"""`session-authority api-keys create | list | revoke`: run against the
+database directly (like `serve`, from DATABASE_URL), so the first key can be
+made before any server holds one."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .config import Settings
+from .services.auth import new_api_key, parse_scopes
+from .store import apikeys
+from .store.database import Database
+from .tokens import secret_hash
+
+
+async def api_keys(args: argparse.Namespace, settings: Settings) -> int:
+    db = Database(settings.database_url, write_connections=1)
+    await db.open(lambda: _now_us(), lambda events: None)
+    try:
+        if args.action == "create":
+            try:
+                scopes = parse_scopes(args.scope or [])
+            except ValueError as exc:
+                print(f"session-authority: {exc}", file=sys.stderr)
+                return 2
+            if not args.tenant or len(args.tenant) > 64:
+                print("session-authority: --tenant must be 1 to 64 characters", file=sys.stderr)
+                return 2
+            key_id, key = new_api_key()
+            await db.writer.write(apikeys.create, key_id, secret_hash(key), args.tenant, scopes)
+            print(f"created {key_id} for tenant {args.tenant} with scopes {scopes}")
+            print("the key is shown once; store it as a secret:")
+            print(key)
+            return 0
+        if args.action == "list":
+            for row in await apikeys.all_keys(db.reader):
+                state = "revoked" if row["revoke_us"] is not None else "active"
+                print(f"{row['key_id']}\t{row['tenant']}\t{row['scopes']}\t{state}")
+            return 0
+        try:
+            await db.writer.write(apikeys.revoke, args.key_id)
+        except Exception as exc:
+            print(f"session-authority: {getattr(exc, 'message', exc)}", file=sys.stderr)
+            return 1
+        print(f"revoked {args.key_id} (every server refuses it within 5 s)")
+        return 0
+    finally:
+        await db.close()
+
+
+def _now_us() -> int:
+    import time
+
+    return time.time_ns() // 1000
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("api-keys", help="create, list or revoke API keys")
+    p.add_argument("--database-url", help="sqlite:///PATH or postgresql://...")
+    actions = p.add_subparsers(dest="action", required=True)
+    create = actions.add_parser("create", help="make a key; prints it as the last line")
+    create.add_argument("--tenant", required=True, help="the tenant the key acts for")
+    create.add_argument(
+        "--scope",
+        action="append",
+        help="sessions.write, sessions.read, sessions.validate, sessions.watch, "
+        "subjects.admin or * (default *); repeat for several",
+    )
+    actions.add_parser("list", help="every key: id, tenant, scopes, state (never the key)")
+    revoke = actions.add_parser("revoke", help="stop a key working")
+    revoke.add_argument("key_id")
