@@ -20,6 +20,10 @@ ID_PATTERN = re.compile(r"[A-Za-z0-9@.+_:\-]+")
 MAX_ID_LEN = 128
 MAX_CLIENT_FIELD_LEN = 512
 MAX_METADATA_BYTES = 16 * 1024
+# Deeper than this, an event could pass protobuf parsers' recursion limits
+# (Python's default is 100 across the whole message), poisoning every watcher.
+MAX_METADATA_DEPTH = 8
+MAX_METADATA_KEYS = 256
 MAX_SECRET_LEN = 256
 MAX_ACCESS_TOKEN_LEN = 8192
 DEFAULT_PAGE_SIZE = 50
@@ -107,9 +111,26 @@ def _secret(field: str, value: str, prefix: str, out: Violations) -> None:
         out.append((field, f"must start with {prefix!r}"))
 
 
-def _metadata(field: str, size: int, out: Violations) -> None:
+def _metadata(field: str, size: int, value: Any, out: Violations) -> None:
     if size > MAX_METADATA_BYTES:
         out.append((field, f"is {size} bytes serialized; the limit is {MAX_METADATA_BYTES}"))
+        return
+    depth, keys = _shape(value)
+    if depth > MAX_METADATA_DEPTH:
+        out.append((field, f"nests {depth} levels deep; the limit is {MAX_METADATA_DEPTH}"))
+    if keys > MAX_METADATA_KEYS:
+        out.append((field, f"has {keys} keys in all; the limit is {MAX_METADATA_KEYS}"))
+
+
+def _shape(value: Any) -> tuple[int, int]:
+    """(nesting depth of objects and lists, keys in all objects)."""
+    if isinstance(value, dict):
+        inner = [_shape(v) for v in value.values()]
+        return 1 + max((d for d, _ in inner), default=0), len(value) + sum(k for _, k in inner)
+    if isinstance(value, list):
+        inner = [_shape(v) for v in value]
+        return 1 + max((d for d, _ in inner), default=0), sum(k for _, k in inner)
+    return 0, 0
 
 
 def _raise_if(violations: Violations) -> None:
@@ -140,7 +161,7 @@ def create(req: CreateRequest, default_ttl_s: int, max_ttl_s: int) -> int:
     v: Violations = []
     _id("subject_id", req.subject_id, required=True, out=v)
     _id("reference", req.reference, required=False, out=v)
-    _metadata("metadata", req.metadata_size, v)
+    _metadata("metadata", req.metadata_size, req.metadata, v)
     ttl = min(default_ttl_s, max_ttl_s) * US if req.ttl_us is None else req.ttl_us
     if req.ttl_us is not None and req.ttl_us <= 0:
         v.append(("ttl", "must be positive"))
@@ -204,10 +225,10 @@ def revoke_many(
     _raise_if(v)
 
 
-def update_metadata(session: str, size: int) -> None:
+def update_metadata(session: str, size: int, value: Any) -> None:
     v: Violations = []
     _session_id(session, v)
-    _metadata("metadata", size, v)
+    _metadata("metadata", size, value, v)
     _raise_if(v)
 
 
@@ -254,7 +275,9 @@ def _page_token(token: str, filter_key: str, v: Violations) -> tuple[int, str] |
     try:
         raw = json.loads(b64url_decode(token))
         create_us, session, key = int(raw["c"]), str(raw["s"]), raw["f"]
-    except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError):
+    except (
+        ValueError, KeyError, TypeError, OverflowError, binascii.Error, UnicodeDecodeError
+    ):  # fmt: skip
         v.append(("page_token", "is not a token this server issued"))
         return None
     if key != filter_key:

@@ -213,4 +213,5 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
             # The key store is unreachable: retryable, and never UNKNOWN.
             log.warning("authenticating %s failed: %s", method, type(exc).__name__)
             return _refusal(handler, errors.storage_unavailable(type(exc).__name__))
-        return _as(handler, caller)
+        # The open caller is the default: nothing to hand over.
+        return handler if caller is OPEN_CALLER else _as(handler, caller)

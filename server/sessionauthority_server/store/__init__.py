@@ -174,7 +174,7 @@ class Store:
     async def update_metadata(
         self, tenant: str, session_id: str, metadata: dict[str, Any], size: int
     ) -> Session:
-        inputs.update_metadata(session_id, size)
+        inputs.update_metadata(session_id, size, metadata)
         result: Session = await self._write(sessions.update_metadata, tenant, session_id, metadata)
         return result
 

@@ -1,0 +1,62 @@
+"""Input that could hurt other callers is refused at the door with
+INVALID_ARGUMENT and a BadRequest naming the field."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import grpc
+import pytest
+from google.protobuf import struct_pb2
+from sessionauthority.v1 import session_service_pb2 as pb
+
+from .helpers import create, violated_fields
+
+
+def nested(depth: int) -> struct_pb2.Struct:
+    value: dict = {"leaf": 1}
+    for _ in range(depth - 1):
+        value = {"k": value}
+    s = struct_pb2.Struct()
+    s.update(value)
+    return s
+
+
+async def refused(call) -> list[str]:
+    with pytest.raises(grpc.aio.AioRpcError) as info:
+        await call
+    assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT, info.value.details()
+    return violated_fields(info.value)
+
+
+async def test_deep_metadata_is_refused_on_create_and_update(h):
+    ok = await h.sessions.CreateSession(pb.CreateSessionRequest(subject_id="u", metadata=nested(8)))
+    assert ok.session.session_id
+    deep = nested(9)
+    assert await refused(
+        h.sessions.CreateSession(pb.CreateSessionRequest(subject_id="u", metadata=deep))
+    ) == ["metadata"]
+    assert await refused(
+        h.sessions.UpdateSessionMetadata(
+            pb.UpdateSessionMetadataRequest(session_id=ok.session.session_id, metadata=deep)
+        )
+    ) == ["metadata"]
+
+
+async def test_too_many_metadata_keys_are_refused(h):
+    many = struct_pb2.Struct()
+    many.update({f"k{i}": i for i in range(300)})
+    assert await refused(
+        h.sessions.CreateSession(pb.CreateSessionRequest(subject_id="u", metadata=many))
+    ) == ["metadata"]
+
+
+@pytest.mark.parametrize("c", ["1e999", 10**40, -1, "x"])
+async def test_impossible_page_tokens_are_invalid_argument(h, c):
+    await create(h)
+    raw = json.dumps({"c": c, "s": "ses_x", "f": ""}).replace('"1e999"', "1e999")
+    token = base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+    assert await refused(h.sessions.ListSessions(pb.ListSessionsRequest(page_token=token))) == [
+        "page_token"
+    ]
