@@ -60,3 +60,30 @@ async def test_impossible_page_tokens_are_invalid_argument(h, c):
     assert await refused(h.sessions.ListSessions(pb.ListSessionsRequest(page_token=token))) == [
         "page_token"
     ]
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"\xff\xff\xff\xff",  # not protobuf at all
+        b"\x0a\x02\xc3\x28",  # field 1 (a string) holding invalid UTF-8
+        b"\x0a\xff\xff\xff\xff\x0f",  # a length past the end
+    ],
+)
+@pytest.mark.parametrize(
+    "method",
+    ["SessionService/GetSession", "SessionService/CreateSession", "SessionService/WatchSessions"],
+)
+async def test_garbage_bytes_are_invalid_argument(h, raw, method):
+    path = "/sessionauthority.v1." + method
+    if method.endswith("WatchSessions"):
+        call = h.channel.unary_stream(path)(raw)
+        with pytest.raises(grpc.aio.AioRpcError) as info:
+            await call.read()
+    else:
+        with pytest.raises(grpc.aio.AioRpcError) as info:
+            await h.channel.unary_unary(path)(raw)
+    assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert violated_fields(info.value) == ["request"]
+    # The server is still serving.
+    assert (await create(h)).session.session_id

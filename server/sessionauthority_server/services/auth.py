@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextvars
 import logging
 import secrets
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -156,42 +157,71 @@ def _refusal(handler: grpc.RpcMethodHandler, error: DomainError) -> grpc.RpcMeth
     async def refuse(request: Any, context: grpc.aio.ServicerContext) -> None:
         await context.abort(status.code, status.details, status.trailing_metadata)
 
+    return _rebuild(handler, refuse)
+
+
+def _rebuild(
+    handler: grpc.RpcMethodHandler, behavior: Any, deserializer: Any = None
+) -> grpc.RpcMethodHandler:
     kwargs = {
-        "request_deserializer": handler.request_deserializer,
+        "request_deserializer": deserializer or handler.request_deserializer,
         "response_serializer": handler.response_serializer,
     }
     if handler.unary_stream:
-        return grpc.unary_stream_rpc_method_handler(refuse, **kwargs)
-    return grpc.unary_unary_rpc_method_handler(refuse, **kwargs)
+        return grpc.unary_stream_rpc_method_handler(behavior, **kwargs)
+    return grpc.unary_unary_rpc_method_handler(behavior, **kwargs)
+
+
+class _Unreadable:
+    """What a request that does not parse becomes, so the method can answer
+    INVALID_ARGUMENT instead of gRPC's UNKNOWN with a logged traceback."""
+
+    def __init__(self, why: str) -> None:
+        self.why = why
+
+
+_unreadable_logged_at = -1e18
+
+
+def _guarded(handler: grpc.RpcMethodHandler, method: str) -> grpc.RpcMethodHandler:
+    deserialize = handler.request_deserializer
+    inner = handler.unary_unary or handler.unary_stream
+
+    def read(data: bytes) -> Any:
+        try:
+            return deserialize(data)
+        except Exception as exc:
+            return _Unreadable(type(exc).__name__)
+
+    async def behavior(request: Any, context: grpc.aio.ServicerContext) -> Any:
+        if isinstance(request, _Unreadable):
+            global _unreadable_logged_at
+            now = time.monotonic()
+            if now - _unreadable_logged_at >= 60:  # one line a minute, whatever the flood
+                _unreadable_logged_at = now
+                log.warning("unreadable request to %s (%s)", method, request.why)
+            error = errors.invalid_argument([("request", "is not a valid protobuf message")])
+            status = to_status(error)
+            await context.abort(status.code, status.details, status.trailing_metadata)
+        return await inner(request, context)
+
+    return _rebuild(handler, behavior, read)
 
 
 def _as(handler: grpc.RpcMethodHandler, caller: Caller) -> grpc.RpcMethodHandler:
-    kwargs = {
-        "request_deserializer": handler.request_deserializer,
-        "response_serializer": handler.response_serializer,
-    }
-    if handler.unary_unary:
-        inner = handler.unary_unary
+    inner = handler.unary_unary or handler.unary_stream
 
-        async def unary(request: Any, context: grpc.aio.ServicerContext) -> Any:
-            CALLER.set(caller)
-            return await inner(request, context)
+    async def behavior(request: Any, context: grpc.aio.ServicerContext) -> Any:
+        CALLER.set(caller)
+        return await inner(request, context)
 
-        return grpc.unary_unary_rpc_method_handler(unary, **kwargs)
-    if handler.unary_stream:
-        inner_stream = handler.unary_stream
-
-        async def stream(request: Any, context: grpc.aio.ServicerContext) -> Any:
-            CALLER.set(caller)
-            return await inner_stream(request, context)
-
-        return grpc.unary_stream_rpc_method_handler(stream, **kwargs)
-    return handler
+    return _rebuild(handler, behavior)
 
 
 class AuthInterceptor(grpc.aio.ServerInterceptor):
     def __init__(self, auth: Authenticator) -> None:
         self._auth = auth
+        self._guarded: dict[str, grpc.RpcMethodHandler] = {}
 
     async def intercept_service(
         self,
@@ -202,6 +232,12 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
         method = details.method  # type: ignore[attr-defined]
         if handler is None or method.startswith(OPEN_PREFIXES):
             return handler
+        if handler.request_streaming:
+            return handler  # none of ours; left as grpc serves it
+        guarded = self._guarded.get(method)
+        if guarded is None:
+            guarded = self._guarded[method] = _guarded(handler, method)
+        handler = guarded
         try:
             caller = await self._auth.caller(details.invocation_metadata)  # type: ignore[attr-defined]
             scope = METHOD_SCOPES.get(method, ALL_SCOPES)
