@@ -26,6 +26,7 @@ from .services.sessions import SessionServicer
 from .services.subjects import SubjectServicer
 from .store import Clock, Store, system_clock
 from .store.database import Database, DatabaseUrlError, sqlite_path
+from .tls import TlsConfigError, server_credentials
 from .tokens import Sealer, b64url_decode, load_or_create_key_file
 
 log = logging.getLogger("sessionauthority")
@@ -151,6 +152,10 @@ async def create_server(
 ) -> App:
     """Builds and starts a server; port 0 picks a free port (tests use it)."""
     try:
+        credentials = server_credentials(settings)
+    except TlsConfigError as exc:
+        raise ConfigError(str(exc)) from None
+    try:
         db = Database(
             settings.database_url,
             sqlite_synchronous=settings.sqlite_synchronous.upper(),
@@ -190,7 +195,10 @@ async def create_server(
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     add_reflection(server)
-    port = server.add_insecure_port(address)
+    if credentials is None:
+        port = server.add_insecure_port(address)
+    else:
+        port = server.add_secure_port(address, credentials)
     await server.start()
     for name in ("", *SERVICE_NAMES):
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)

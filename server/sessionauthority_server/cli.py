@@ -28,7 +28,8 @@ def _settings(args: argparse.Namespace) -> Settings:
     overrides = {
         k: v
         for k, v in vars(args).items()
-        if k in ("host", "port", "database_url") and v is not None
+        if k in ("host", "port", "database_url", "tls_cert", "tls_key", "tls_client_ca")
+        and v is not None
     }
     return Settings(**overrides)
 
@@ -40,10 +41,26 @@ async def serve(settings: Settings) -> int:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     print(f"session-authority serving on {settings.host}:{app.port}", flush=True)
+    nag = None
+    if not is_loopback(settings.host) and not settings.tls_cert:
+        nag = asyncio.create_task(_warn_plaintext(settings.host))
     await stop.wait()
+    if nag is not None:
+        nag.cancel()
     log.info("shutting down: draining in-flight calls")
     await app.stop(settings.shutdown_grace_seconds)
     return 0
+
+
+async def _warn_plaintext(host: str) -> None:
+    # Said at start and every hour, so it cannot scroll out of anyone's logs.
+    while True:
+        log.warning(
+            "serving PLAINTEXT on non-loopback %s: tokens and API keys cross the network "
+            "readable; pass --tls-cert/--tls-key",
+            host,
+        )
+        await asyncio.sleep(3600)
 
 
 class _Details(
@@ -156,6 +173,9 @@ def main(argv: list[str] | None = None) -> int:
     p_serve.add_argument(
         "--insecure", action="store_true", help="allow a non-loopback address without API keys"
     )
+    p_serve.add_argument("--tls-cert", help="PEM certificate chain: serve TLS")
+    p_serve.add_argument("--tls-key", help="PEM private key for --tls-cert")
+    p_serve.add_argument("--tls-client-ca", help="PEM CA: require client certificates (mTLS)")
     p_watch = sub.add_parser("watch", help="print session events as they commit")
     p_watch.add_argument("--target", default="127.0.0.1:50051", help="server host:port")
     p_watch.add_argument("--subject", help="only this subject's sessions")

@@ -27,6 +27,11 @@ class Settings(BaseSettings):
     # pairs at rest. Empty: a key file beside the SQLite database (mode 0600).
     encryption_key: str = ""
     issuer: str = "session-authority"
+    # PEM files. Cert + key: TLS. With a client CA too: mTLS (clients must
+    # present a certificate that CA signed).
+    tls_cert: str = ""
+    tls_key: str = ""
+    tls_client_ca: str = ""
 
     access_token_ttl_seconds: int = Field(default=900, gt=0)
     session_ttl_seconds: int = Field(default=604800, gt=0)

@@ -1,0 +1,123 @@
+"""TLS and mTLS with certificates made here: a client that trusts the CA gets
+through; with a client CA configured, a client without a certificate that CA
+signed is refused at the handshake."""
+
+from __future__ import annotations
+
+import datetime
+import ipaddress
+from pathlib import Path
+
+import grpc
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+from sessionauthority.v1 import session_service_pb2 as pb
+from sessionauthority.v1 import session_service_pb2_grpc as pb_grpc
+from sessionauthority_server.app import ConfigError
+
+Pem = tuple[bytes, bytes]  # (certificate, private key)
+Pair = tuple[x509.Certificate, ec.EllipticCurvePrivateKey]
+
+
+def _issue(name: str, issuer: Pair | None, ca: bool = False, server: bool = False) -> Pair:
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = datetime.datetime.now(datetime.UTC)
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer[0].subject if issuer else subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=1))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+    )
+    if server:
+        builder = builder.add_extension(
+            x509.SubjectAlternativeName(
+                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+            ),
+            critical=False,
+        )
+    cert = builder.sign(issuer[1] if issuer else key, hashes.SHA256())
+    return cert, key
+
+
+def _pem(pair: Pair) -> Pem:
+    cert, key = pair
+    return cert.public_bytes(serialization.Encoding.PEM), key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+
+
+@pytest.fixture
+def pki(tmp_path: Path) -> dict[str, object]:
+    ca = _issue("test ca", None, ca=True)
+    other_ca = _issue("other ca", None, ca=True)
+    server = _pem(_issue("localhost", ca, server=True))
+    files = {}
+    for name, data in {
+        "ca.pem": _pem(ca)[0],
+        "server.pem": server[0],
+        "server.key": server[1],
+    }.items():
+        (tmp_path / name).write_bytes(data)
+        files[name] = str(tmp_path / name)
+    return {
+        "files": files,
+        "ca": _pem(ca)[0],
+        "client": _pem(_issue("client", ca)),
+        "stranger": _pem(_issue("stranger", other_ca)),
+    }
+
+
+async def _create(target: str, creds: grpc.ChannelCredentials) -> grpc.StatusCode:
+    async with grpc.aio.secure_channel(target, creds) as channel:
+        stub = pb_grpc.SessionServiceStub(channel)
+        try:
+            await stub.CreateSession(pb.CreateSessionRequest(subject_id="tls"), timeout=5)
+            return grpc.StatusCode.OK
+        except grpc.aio.AioRpcError as exc:
+            return exc.code()
+
+
+async def test_tls_serves_a_client_that_trusts_the_ca(make_server, pki):
+    f = pki["files"]
+    h = await make_server(tls_cert=f["server.pem"], tls_key=f["server.key"])
+    assert await _create(h.target, grpc.ssl_channel_credentials(pki["ca"])) == grpc.StatusCode.OK
+    # A plaintext client cannot talk to it.
+    with pytest.raises(grpc.aio.AioRpcError) as info:
+        await h.sessions.CreateSession(pb.CreateSessionRequest(subject_id="x"), timeout=5)
+    assert info.value.code() == grpc.StatusCode.UNAVAILABLE
+
+
+async def test_mtls_refuses_clients_without_a_certificate_from_the_ca(make_server, pki):
+    f = pki["files"]
+    h = await make_server(
+        tls_cert=f["server.pem"], tls_key=f["server.key"], tls_client_ca=f["ca.pem"]
+    )
+    cert, key = pki["client"]
+    good = grpc.ssl_channel_credentials(pki["ca"], private_key=key, certificate_chain=cert)
+    assert await _create(h.target, good) == grpc.StatusCode.OK
+    bare = grpc.ssl_channel_credentials(pki["ca"])
+    assert await _create(h.target, bare) == grpc.StatusCode.UNAVAILABLE
+    s_cert, s_key = pki["stranger"]
+    stranger = grpc.ssl_channel_credentials(pki["ca"], private_key=s_key, certificate_chain=s_cert)
+    assert await _create(h.target, stranger) == grpc.StatusCode.UNAVAILABLE
+
+
+async def test_half_a_tls_configuration_refuses_to_start(make_server, pki, tmp_path):
+    f = pki["files"]
+    with pytest.raises(ConfigError, match="go together"):
+        await make_server(tls_cert=f["server.pem"])
+    with pytest.raises(ConfigError, match="needs TLS_CERT"):
+        await make_server(tls_client_ca=f["ca.pem"])
+    (tmp_path / "junk.pem").write_text("not a certificate")
+    with pytest.raises(ConfigError, match="not a PEM"):
+        await make_server(tls_cert=str(tmp_path / "junk.pem"), tls_key=f["server.key"])
