@@ -172,3 +172,42 @@ def test_api_keys_command_shows_the_key_once(tmp_path, capsys):
     assert "revoked" in capsys.readouterr().out
     # The key itself is nowhere in the database file.
     assert key.encode() not in (tmp_path / "keys.db").read_bytes()
+
+
+async def test_a_request_id_is_the_callers_own(h):
+    a = await add_key(h, "acme")
+    b = await add_key(h, "acme")
+    req = pb.CreateSessionRequest(subject_id="alice", request_id="login-1")
+    first = await h.sessions.CreateSession(req, metadata=a)
+    # The same caller retrying (its first answer lost) gets the same tokens.
+    again = await h.sessions.CreateSession(req, metadata=a)
+    assert again.replayed and not first.replayed
+    assert again.tokens.refresh_token == first.tokens.refresh_token
+    # Another key of the same tenant repeating a known request_id gets its
+    # own session, never the first caller's tokens.
+    other = await h.sessions.CreateSession(req, metadata=b)
+    assert not other.replayed
+    assert other.session.session_id != first.session.session_id
+    assert other.tokens.refresh_token != first.tokens.refresh_token
+
+
+async def test_a_replay_never_returns_a_rotated_refresh_token(h):
+    first = await h.sessions.CreateSession(
+        pb.CreateSessionRequest(subject_id="bob", request_id="login-2")
+    )
+    await h.sessions.RenewSession(pb.RenewSessionRequest(refresh_token=first.tokens.refresh_token))
+    replay = await h.sessions.CreateSession(
+        pb.CreateSessionRequest(subject_id="bob", request_id="login-2")
+    )
+    assert replay.replayed
+    assert replay.session.session_id == first.session.session_id
+    assert not replay.HasField("tokens")
+    # A used handoff code is not handed out again either.
+    pending = await h.sessions.CreateSession(
+        pb.CreateSessionRequest(subject_id="carol", request_id="login-3", pending=True)
+    )
+    await h.sessions.StartSession(pb.StartSessionRequest(handoff_code=pending.handoff_code))
+    later = await h.sessions.CreateSession(
+        pb.CreateSessionRequest(subject_id="carol", request_id="login-3", pending=True)
+    )
+    assert later.replayed and later.handoff_code == ""

@@ -125,6 +125,9 @@ class CreateResult:
     tokens: TokenPair | None
     handoff_code: str
     reused: bool
+    # An answer to a repeated request_id: the session as it is now, with the
+    # first answer's secrets only while they still work.
+    replayed: bool = False
 
 
 @dataclass(frozen=True)

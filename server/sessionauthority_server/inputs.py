@@ -53,6 +53,16 @@ class CreateRequest:
     reuse_existing: bool = False
     pending: bool = False
     client: ClientInfo = dataclasses.field(default_factory=ClientInfo)
+    # The calling API key ("" in open mode): a request_id is the caller's own.
+    caller_key: str = ""
+
+    def idempotency_id(self) -> str:
+        """The stored key of request_id, scoped to the calling API key, so
+        another caller repeating a known request_id never sees this answer."""
+        if not self.caller_key:
+            return self.request_id
+        digest = hashlib.sha256(self.request_id.encode()).hexdigest()[:32]
+        return f"{self.caller_key}:{digest}"
 
     def fingerprint(self) -> str:
         """What a retry with the same request_id must repeat."""

@@ -13,6 +13,7 @@ from ..inputs import CreateRequest, ListRequest
 from ..store import Store
 from ..tokens import jwks_json
 from . import convert
+from .auth import CALLER
 from .base import abort, log, tenant_of, unary
 
 
@@ -50,6 +51,7 @@ class SessionServicer(pb_grpc.SessionServiceServicer):
                 client=domain.ClientInfo(
                     request.client.user_agent, request.client.ip_address, request.client.device_name
                 ),
+                caller_key=CALLER.get().key_id,
             ),
         )
         return pb.CreateSessionResponse(
@@ -57,6 +59,7 @@ class SessionServicer(pb_grpc.SessionServiceServicer):
             tokens=convert.tokens(result.tokens),
             handoff_code=result.handoff_code,
             reused=result.reused,
+            replayed=result.replayed,
         )
 
     @unary

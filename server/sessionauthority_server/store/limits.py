@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from .. import errors
 from ..codec import create_answer_bytes, create_answer_from_bytes
-from ..domain import CreateResult
+from ..domain import LIVE_STATES, CreateResult, State
 from ..policy import effective
+from ..tokens import secret_hash
 from .context import US, Context
 from .engine import Tx
 from .rows import session_from_row
@@ -21,6 +22,7 @@ _RECORD = Sql(
 )
 PURGE = Sql("DELETE FROM idempotency WHERE expire_us <= :now")
 _SESSION = Sql("SELECT * FROM sessions WHERE session_id = :session_id")
+_TOKEN_STATE = Sql("SELECT rotated_us, superseded FROM refresh_tokens WHERE token_hash = :h")
 # One statement per window: start a new window, or count one more in it.
 _COUNT = Sql(
     'INSERT INTO rate_windows (tenant, subject_id, "window", start_us, count) '
@@ -57,7 +59,22 @@ def replay(
     plain = ctx.sealer.open(bytes(row["response_sealed"]), aad=_aad(tenant, request_id))
     tokens, handoff = create_answer_from_bytes(plain)
     session = effective(session_from_row(session_row), tx.now, ctx.idle_us)
-    return CreateResult(session, tokens, handoff, bool(row["reused"]))
+    # The first answer's secrets go back only while they still work: a
+    # refresh token that has rotated (or a used handoff code) would hand
+    # whoever replays the request a way to take over or kill the session.
+    live = session.state in LIVE_STATES
+    if tokens is not None and not (live and _unrotated(tx, tokens.refresh_token)):
+        tokens = None
+    if handoff and not (
+        session.state is State.PENDING and session_row["handoff_hash"] == secret_hash(handoff)
+    ):
+        handoff = ""
+    return CreateResult(session, tokens, handoff, bool(row["reused"]), replayed=True)
+
+
+def _unrotated(tx: Tx, refresh_token: str) -> bool:
+    row = tx.one(_TOKEN_STATE, h=secret_hash(refresh_token))
+    return row is not None and row["rotated_us"] is None and not row["superseded"]
 
 
 def record(

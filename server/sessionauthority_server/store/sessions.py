@@ -74,7 +74,7 @@ def create(tx: Tx, ctx: Context, tenant: str, req: CreateRequest, ttl_us: int) -
     subject = lock_subject(tx, tenant, req.subject_id)
     fingerprint = req.fingerprint()
     if req.request_id:
-        replayed = limits.replay(tx, ctx, tenant, req.request_id, fingerprint)
+        replayed = limits.replay(tx, ctx, tenant, req.idempotency_id(), fingerprint)
         if replayed is not None:
             return replayed
     if subject["state"] != SubjectState.ACTIVE.value:
@@ -84,7 +84,7 @@ def create(tx: Tx, ctx: Context, tenant: str, req: CreateRequest, ttl_us: int) -
     if result is None:
         result = _create_new(tx, ctx, tenant, req, ttl_us)
     if req.request_id:
-        limits.record(tx, ctx, tenant, req.request_id, fingerprint, result)
+        limits.record(tx, ctx, tenant, req.idempotency_id(), fingerprint, result)
     return result
 
 

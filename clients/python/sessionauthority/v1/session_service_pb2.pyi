@@ -187,10 +187,16 @@ class CreateSessionResponse(_message.Message):
     TOKENS_FIELD_NUMBER: _builtins.int
     HANDOFF_CODE_FIELD_NUMBER: _builtins.int
     REUSED_FIELD_NUMBER: _builtins.int
+    REPLAYED_FIELD_NUMBER: _builtins.int
     handoff_code: _builtins.str
     """The one-time code StartSession redeems; only when pending."""
     reused: _builtins.bool
     """True when reuse_existing found a live session."""
+    replayed: _builtins.bool
+    """True when this answers a request_id this caller already used: the
+    session as it is now; tokens and handoff_code only while the first
+    answer's still work (never a refresh token that has since rotated).
+    """
     @_builtins.property
     def session(self) -> _session_pb2.Session:
         """The session as created (or reused)."""
@@ -206,10 +212,11 @@ class CreateSessionResponse(_message.Message):
         tokens: _session_pb2.TokenPair | None = ...,
         handoff_code: _builtins.str = ...,
         reused: _builtins.bool = ...,
+        replayed: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["session", b"session", "tokens", b"tokens"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["handoff_code", b"handoff_code", "reused", b"reused", "session", b"session", "tokens", b"tokens"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["handoff_code", b"handoff_code", "replayed", b"replayed", "reused", b"reused", "session", b"session", "tokens", b"tokens"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
