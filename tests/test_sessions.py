@@ -325,6 +325,7 @@ async def test_validate_session_not_found(h):
     token = sign_access_token(
         key,
         issuer="session-authority",
+        audience="session-authority",
         tenant="default",
         subject_id="ghost",
         session_id="ses_doesnotexist",
@@ -334,6 +335,25 @@ async def test_validate_session_not_found(h):
     v = await validate(h, token)
     assert v.invalid_reason == pb.INVALID_REASON_SESSION_NOT_FOUND
     assert not v.HasField("session")
+
+
+async def test_access_tokens_carry_the_audience_and_refuse_another(h):
+    r = await create(h)
+    claims = jwt.decode(r.tokens.access_token, options={"verify_signature": False})
+    assert claims["aud"] == "session-authority"
+    now = h.clock()
+    other = sign_access_token(
+        h.app.store.keys.active,
+        issuer="session-authority",
+        audience="some-other-service",
+        tenant="default",
+        subject_id=r.session.subject_id,
+        session_id=r.session.session_id,
+        now_us=now,
+        expire_us=now + 60_000_000,
+    )
+    v = await validate(h, other)
+    assert not v.valid and v.invalid_reason == pb.INVALID_REASON_MALFORMED
 
 
 async def test_validate_token_expired_vs_session_expired(h):
@@ -555,7 +575,11 @@ async def test_jwks_verifies_tokens_offline(h):
     doc = json.loads(jwks.jwks_json)
     key = jwt.PyJWK(doc["keys"][0])
     claims = jwt.decode(
-        r.tokens.access_token, key, algorithms=["EdDSA"], issuer="session-authority"
+        r.tokens.access_token,
+        key,
+        algorithms=["EdDSA"],
+        issuer="session-authority",
+        audience="session-authority",
     )
     assert claims["sub"] == "user-1"
     assert claims["sid"] == r.session.session_id

@@ -121,3 +121,14 @@ async def test_half_a_tls_configuration_refuses_to_start(make_server, pki, tmp_p
     (tmp_path / "junk.pem").write_text("not a certificate")
     with pytest.raises(ConfigError, match="not a PEM"):
         await make_server(tls_cert=str(tmp_path / "junk.pem"), tls_key=f["server.key"])
+
+
+async def test_a_key_file_others_can_read_is_refused(make_server, tmp_path):
+    # The default at-rest key lives beside the SQLite file (sa.db.key).
+    h = await make_server(db_name="k.db")
+    await h.app.stop(0)
+    key_file = tmp_path / "k.db.key"
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    key_file.chmod(0o644)
+    with pytest.raises(ConfigError, match="chmod 600"):
+        await make_server(db_name="k.db")

@@ -27,7 +27,7 @@ from .services.subjects import SubjectServicer
 from .store import Clock, Store, system_clock
 from .store.database import Database, DatabaseUrlError, sqlite_path
 from .tls import TlsConfigError, server_credentials
-from .tokens import Sealer, b64url_decode, load_or_create_key_file
+from .tokens import KeyFileError, Sealer, b64url_decode, load_or_create_key_file
 
 log = logging.getLogger("sessionauthority")
 
@@ -70,7 +70,10 @@ def make_sealer(settings: Settings) -> Sealer:
             "set SESSION_AUTHORITY_ENCRYPTION_KEY (32 bytes, base64url) for PostgreSQL: "
             "every replica must share it"
         )
-    return Sealer(load_or_create_key_file(path + ".key"))
+    try:
+        return Sealer(load_or_create_key_file(path + ".key"))
+    except KeyFileError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 REFLECTION_V1 = "grpc.reflection.v1.ServerReflection"

@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     # pairs at rest. Empty: a key file beside the SQLite database (mode 0600).
     encryption_key: str = ""
     issuer: str = "session-authority"
+    # The access token's `aud`: verifiers using JWKS should check it.
+    audience: str = "session-authority"
     # PEM files. Cert + key: TLS. With a client CA too: mTLS (clients must
     # present a certificate that CA signed).
     tls_cert: str = ""

@@ -73,10 +73,22 @@ class Sealer:
         return self._aead.decrypt(sealed[:12], sealed[12:], aad.encode())
 
 
+class KeyFileError(ValueError):
+    pass
+
+
 def load_or_create_key_file(path: str) -> bytes:
-    """The dev default for the at-rest key: a file beside the database, 0600."""
+    """The dev default for the at-rest key: a file beside the database, 0600.
+    A file others can read is refused: whoever reads it can open every
+    private signing key and stored token pair in the database."""
     try:
         with open(path, "rb") as fh:
+            mode = os.fstat(fh.fileno()).st_mode
+            if mode & 0o077:
+                raise KeyFileError(
+                    f"key file {path} is readable or writable by group or others "
+                    f"(mode {mode & 0o777:o}); run: chmod 600 {path}"
+                )
             return b64url_decode(fh.read().decode().strip())
     except FileNotFoundError:
         pass
@@ -127,6 +139,7 @@ def sign_access_token(
     key: SigningKey,
     *,
     issuer: str,
+    audience: str,
     tenant: str,
     subject_id: str,
     session_id: str,
@@ -136,6 +149,7 @@ def sign_access_token(
     assert key.private is not None
     claims = {
         "iss": issuer,
+        "aud": audience,
         "sub": subject_id,
         "sid": session_id,
         "tnt": tenant,
@@ -170,7 +184,7 @@ def unverified_kid(token: str) -> tuple[str | None, InvalidReason | None]:
 
 
 def verify_access_token(
-    token: str, key: SigningKey, issuer: str
+    token: str, key: SigningKey, issuer: str, audience: str
 ) -> tuple[AccessClaims | None, InvalidReason | None]:
     """Signature and claim shape only: expiry is judged by the caller, because a
     session that has ended must report its own reason before TOKEN_EXPIRED."""
@@ -180,17 +194,23 @@ def verify_access_token(
             key.public,
             algorithms=[ALGORITHM],
             issuer=issuer,
+            # Checked below: tokens minted before `aud` existed carry none,
+            # and stay valid until they expire (minutes).
             # Time claims are judged against the server's clock by the caller.
             options={
                 "verify_exp": False,
                 "verify_iat": False,
                 "verify_nbf": False,
+                "verify_aud": False,
                 "require": ["iss", "sub", "sid", "iat", "exp", "jti"],
             },
         )
     except jwt.InvalidSignatureError:
         return None, InvalidReason.BAD_SIGNATURE
     except jwt.PyJWTError:
+        return None, InvalidReason.MALFORMED
+    aud = claims.get("aud", audience)
+    if aud != audience and not (isinstance(aud, list) and audience in aud):
         return None, InvalidReason.MALFORMED
     sid, sub, exp = claims.get("sid"), claims.get("sub"), claims.get("exp")
     tenant = claims.get("tnt", "")

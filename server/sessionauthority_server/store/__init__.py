@@ -125,7 +125,9 @@ class Store:
             key = await self.keys.find(kid)
             if key is None:
                 return Validation(InvalidReason.BAD_SIGNATURE, None)
-            verified, bad = verify_access_token(access_token, key, self.settings.issuer)
+            verified, bad = verify_access_token(
+                access_token, key, self.settings.issuer, self.settings.audience
+            )
             if bad or verified is None:
                 return Validation(bad, None)
             claims = verified

@@ -53,6 +53,7 @@ def mint(tx: Tx, ctx: Context, s: Session, generation: int) -> TokenPair:
     access = sign_access_token(
         ctx.keys.active,
         issuer=ctx.settings.issuer,
+        audience=ctx.settings.audience,
         tenant=s.tenant,
         subject_id=s.subject_id,
         session_id=s.session_id,
