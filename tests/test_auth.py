@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 
 import grpc
+import jwt
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from sessionauthority.v1 import session_service_pb2 as pb
@@ -211,3 +212,33 @@ async def test_a_replay_never_returns_a_rotated_refresh_token(h):
         pb.CreateSessionRequest(subject_id="carol", request_id="login-3", pending=True)
     )
     assert later.replayed and later.handoff_code == ""
+
+
+async def test_rotation_keeps_earlier_tokens_valid_until_they_expire(h):
+    before = await h.sessions.CreateSession(pb.CreateSessionRequest(subject_id="rot"))
+    old_kid = h.app.store.keys.active.kid
+    new_kid = await h.app.store.rotate_signing_key()
+    assert new_kid and new_kid != old_kid
+    after = await h.sessions.CreateSession(pb.CreateSessionRequest(subject_id="rot2"))
+    # New tokens carry the new kid; the old token still validates.
+    assert jwt.get_unverified_header(after.tokens.access_token)["kid"] == new_kid
+    check = await h.sessions.ValidateSession(
+        pb.ValidateSessionRequest(access_token=before.tokens.access_token)
+    )
+    assert check.valid
+    kids = {k.kid for k in (await h.sessions.GetJwks(pb.GetJwksRequest())).keys}
+    assert kids == {old_kid, new_kid}
+    # Automatic rotation: not yet due for a fresh key...
+    assert await h.app.store.rotate_signing_key(if_older_than_s=3600) is None
+    # ...and once the old key's last token has expired, it leaves the JWKS.
+    h.clock.advance(901)
+    newest = await h.app.store.rotate_signing_key(if_older_than_s=600)
+    assert newest is not None
+    kids = {k.kid for k in (await h.sessions.GetJwks(pb.GetJwksRequest())).keys}
+    assert old_kid not in kids and {new_kid, newest} <= kids
+
+
+def test_keys_rotate_command(tmp_path, capsys):
+    url = f"sqlite:///{tmp_path / 'rot.db'}"
+    assert main(["keys", "--database-url", url, "rotate"]) == 0
+    assert "new signing key" in capsys.readouterr().out

@@ -9,7 +9,7 @@ import sys
 
 from .config import Settings
 from .services.auth import new_api_key, parse_scopes
-from .store import apikeys
+from .store import apikeys, keys
 from .store.database import Database
 from .tokens import secret_hash
 
@@ -49,6 +49,23 @@ async def api_keys(args: argparse.Namespace, settings: Settings) -> int:
         await db.close()
 
 
+async def rotate_keys(settings: Settings) -> int:
+    """A new signing key now; every server signs with it within a minute, and
+    tokens the old key signed keep validating until they expire."""
+    from .app import make_sealer
+
+    sealer = make_sealer(settings)
+    db = Database(settings.database_url, write_connections=1)
+    await db.open(lambda: _now_us(), lambda events: None)
+    try:
+        keep = settings.access_token_ttl_seconds * 1_000_000
+        kid = await db.writer.write(keys.rotate, sealer, None, keep)
+    finally:
+        await db.close()
+    print(f"new signing key {kid}; the previous one is retired")
+    return 0
+
+
 def _now_us() -> int:
     import time
 
@@ -70,3 +87,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     actions.add_parser("list", help="every key: id, tenant, scopes, state (never the key)")
     revoke = actions.add_parser("revoke", help="stop a key working")
     revoke.add_argument("key_id")
+    k = sub.add_parser("keys", help="signing keys")
+    k.add_argument("--database-url", help="sqlite:///PATH or postgresql://...")
+    k_actions = k.add_subparsers(dest="action", required=True)
+    k_actions.add_parser("rotate", help="retire the signing key and make a new one")

@@ -180,6 +180,7 @@ async def create_server(
         store,
         interval=settings.reaper_interval_seconds,
         compact_interval=settings.compact_interval_seconds,
+        rotation=settings.signing_key_rotation_seconds,
     )
     tasks = [asyncio.create_task(reaper.run(), name="reaper")]
 

@@ -202,6 +202,12 @@ def main(argv: list[str] | None = None) -> int:
     except ValidationError as exc:
         print(f"session-authority: bad settings:\n{exc}", file=sys.stderr)
         return 2
+    if args.command == "keys":
+        try:
+            return asyncio.run(admin.rotate_keys(settings))
+        except (DatabaseUrlError, ConfigError) as exc:
+            print(f"session-authority: {exc}", file=sys.stderr)
+            return 2
     if args.command == "api-keys":
         try:
             return asyncio.run(admin.api_keys(args, settings))

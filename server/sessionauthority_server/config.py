@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     # pairs at rest. Empty: a key file beside the SQLite database (mode 0600).
     encryption_key: str = ""
     issuer: str = "session-authority"
+    # How often a new signing key replaces the active one (0: only by hand,
+    # `session-authority keys rotate`).
+    signing_key_rotation_seconds: int = Field(default=604800, ge=0)
     # The access token's `aud`: verifiers using JWKS should check it.
     audience: str = "session-authority"
     # PEM files. Cert + key: TLS. With a client CA too: mTLS (clients must

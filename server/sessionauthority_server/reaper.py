@@ -20,10 +20,13 @@ BATCH = 500
 
 
 class Reaper:
-    def __init__(self, store: Store, *, interval: float, compact_interval: float) -> None:
+    def __init__(
+        self, store: Store, *, interval: float, compact_interval: float, rotation: float = 0
+    ) -> None:
         self.store = store
         self.interval = interval
         self.compact_interval = compact_interval
+        self.rotation = rotation
 
     async def run(self) -> None:
         next_compact = time.monotonic()
@@ -34,6 +37,12 @@ class Reaper:
                 if time.monotonic() >= next_compact:
                     await self.store.compact()
                     next_compact = time.monotonic() + self.compact_interval
+                    # Signing keys: rotate when due (one replica wins), and
+                    # pick up a rotation another replica made.
+                    if self.rotation:
+                        await self.store.rotate_signing_key(if_older_than_s=self.rotation)
+                    else:
+                        await self.store.reload_keys_if_stale()
             except asyncio.CancelledError:
                 raise
             except Exception:

@@ -241,5 +241,20 @@ class Store:
         result: int = await self._write(_housekeeping, cutoff)
         return result
 
+    async def rotate_signing_key(self, if_older_than_s: float | None = None) -> str | None:
+        """A new signing key (None: the active one is younger than asked).
+        Tokens the old key signed keep validating, and its public key stays
+        in the JWKS, until they have all expired."""
+        older = None if if_older_than_s is None else int(if_older_than_s * US)
+        keep = self.settings.access_token_ttl_seconds * US
+        kid: str | None = await self.db.writer.write(keys.rotate, self.sealer, older, keep)
+        if kid is not None or self.keys.stale():
+            await self.keys.reload()
+        return kid
+
+    async def reload_keys_if_stale(self) -> None:
+        if self.keys.stale():
+            await self.keys.reload()
+
     async def jwks(self) -> list[dict[str, str]]:
         return self.keys.jwks()
