@@ -242,3 +242,33 @@ def test_keys_rotate_command(tmp_path, capsys):
     url = f"sqlite:///{tmp_path / 'rot.db'}"
     assert main(["keys", "--database-url", url, "rotate"]) == 0
     assert "new signing key" in capsys.readouterr().out
+
+
+async def test_one_caller_cannot_take_every_watch_stream(make_server):
+    h = await make_server(max_watch_streams_per_caller=2)
+    greedy = await add_key(h, "acme")
+    other = await add_key(h, "acme")
+    held = [h.sessions.WatchSessions(pb.WatchSessionsRequest(), metadata=greedy) for _ in range(2)]
+    for stream in held:
+        assert (await asyncio.wait_for(stream.read(), 5)).HasField("progress")
+    third = h.sessions.WatchSessions(pb.WatchSessionsRequest(), metadata=greedy)
+    with pytest.raises(grpc.aio.AioRpcError) as info:
+        await asyncio.wait_for(third.read(), 5)
+    assert info.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+    assert error_reason(info.value) == "WATCH_LIMIT_PER_CALLER"
+    # Another caller still gets one.
+    theirs = h.sessions.WatchSessions(pb.WatchSessionsRequest(), metadata=other)
+    assert (await asyncio.wait_for(theirs.read(), 5)).HasField("progress")
+    for stream in (*held, theirs):
+        stream.cancel()
+
+
+async def test_api_keys_never_reach_the_log(h, caplog):
+    caplog.set_level("DEBUG")
+    key = await add_key(h, "acme")
+    await h.sessions.CreateSession(pb.CreateSessionRequest(subject_id="l"), metadata=key)
+    bad = [("authorization", key[0][1] + "x")]
+    with pytest.raises(grpc.aio.AioRpcError):
+        await h.sessions.CreateSession(pb.CreateSessionRequest(subject_id="l"), metadata=bad)
+    secret = key[0][1].removeprefix("Bearer ")
+    assert secret not in caplog.text

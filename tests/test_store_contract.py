@@ -39,8 +39,11 @@ def _boom(tx, ctx, tenant: str, subject: str) -> None:
 
 
 async def test_a_failing_unit_rolls_back_alone(make_server):
-    # One write connection, so the twenty units share one (pipelined) batch.
-    h = await make_server(db_write_connections=1)
+    # One write connection, so the twenty units share one (pipelined) batch;
+    # and a reaper that stays quiet, so its passes cannot add batches.
+    h = await make_server(
+        db_write_connections=1, reaper_interval_seconds=3600, compact_interval_seconds=3600
+    )
     store = h.app.store
     # Hold the writer so every unit below lands in one batch.
     gate = threading.Event()

@@ -173,6 +173,7 @@ async def create_server(
         store,
         queue_size=settings.watch_queue_size,
         max_streams=settings.max_watch_streams,
+        max_streams_per_owner=settings.max_watch_streams_per_caller,
         progress_interval=settings.watch_progress_interval_seconds,
     )
     await hub.start()

@@ -57,6 +57,8 @@ class Settings(BaseSettings):
     # How often an idle watch stream gets a progress message (contract: <= 10 s).
     watch_progress_interval_seconds: float = Field(default=5.0, gt=0)
     max_watch_streams: int = Field(default=10000, gt=0)
+    # Per API key (open mode has none), so one client cannot starve the rest.
+    max_watch_streams_per_caller: int = Field(default=1000, gt=0)
     # How long SIGTERM waits for in-flight calls.
     shutdown_grace_seconds: float = Field(default=10.0, ge=0)
 

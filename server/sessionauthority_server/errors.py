@@ -169,6 +169,16 @@ def shutting_down(resume_revision: int) -> DomainError:
     )
 
 
+def too_many_watches_for_caller(limit: int) -> DomainError:
+    return DomainError(
+        Kind.RESOURCE_EXHAUSTED,
+        "WATCH_LIMIT_PER_CALLER",
+        f"this API key already holds {limit} watch streams on this server",
+        metadata={"limit": str(limit)},
+        retry_after_seconds=1.0,
+    )
+
+
 def too_many_watches(limit: int) -> DomainError:
     return DomainError(
         Kind.RESOURCE_EXHAUSTED,

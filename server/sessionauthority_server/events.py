@@ -195,10 +195,13 @@ class Hub:
         max_streams: int,
         progress_interval: float,
         poll_interval: float = 1.0,
+        max_streams_per_owner: int = 1000,
     ) -> None:
         self.store = store
         self.queue_size = queue_size
         self.max_streams = max_streams
+        self.max_streams_per_owner = max_streams_per_owner
+        self._per_owner: dict[str, int] = {}
         self.progress_interval = progress_interval
         self.poll_interval = poll_interval
         self.tail_revision = 0
@@ -247,7 +250,11 @@ class Hub:
             self.tail_revision = event.revision
 
     @contextlib.asynccontextmanager
-    async def subscribe(self, flt: Filter, start_revision: int) -> AsyncIterator[Subscription]:
+    async def subscribe(
+        self, flt: Filter, start_revision: int, owner: str = ""
+    ) -> AsyncIterator[Subscription]:
+        """`owner`: the caller's API key; each may hold `max_streams_per_owner`
+        streams, so one client cannot take every stream from the rest."""
         # Catch the tail up first, so "from now" means after every change
         # committed before this call, not after what the tailer last saw.
         await self._drain()
@@ -256,6 +263,10 @@ class Hub:
             raise errors.shutting_down(start_revision)
         if len(self._subs) >= self.max_streams:
             raise errors.too_many_watches(self.max_streams)
+        held = self._per_owner.get(owner, 0)
+        if owner and held >= self.max_streams_per_owner:
+            raise errors.too_many_watches_for_caller(self.max_streams_per_owner)
+        self._per_owner[owner] = held + 1
         sub = Subscription(self, flt, start_revision, self.queue_size)
         sub.registered_at = self.tail_revision
         key = flt.key()
@@ -267,6 +278,11 @@ class Hub:
         finally:
             sub.close()
             self._subs.discard(sub)
+            left = self._per_owner.get(owner, 1) - 1
+            if left:
+                self._per_owner[owner] = left
+            else:
+                self._per_owner.pop(owner, None)
             subs = self._index.get(key)
             if subs is not None:
                 subs.discard(sub)

@@ -176,7 +176,8 @@ class SessionServicer(pb_grpc.SessionServiceServicer):
             flt = Filter(
                 tenant_of(context), request.subject_id, request.session_id, request.reference
             )
-            async with self.hub.subscribe(flt, request.start_revision) as sub:
+            owner = CALLER.get().key_id
+            async with self.hub.subscribe(flt, request.start_revision, owner) as sub:
                 async for item in sub.items():
                     if isinstance(item, Progress):
                         message = convert.progress(item.revision)
