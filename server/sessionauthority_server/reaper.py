@@ -31,6 +31,9 @@ class Reaper:
     async def run(self) -> None:
         next_compact = time.monotonic()
         while True:
+            # A pass every interval, the first one interval after start (the
+            # server is serving by then; lazy expiry covers the gap).
+            await asyncio.sleep(self.interval)
             try:
                 while await self.store.expire_due(BATCH) == BATCH:
                     pass
@@ -48,4 +51,3 @@ class Reaper:
             except Exception:
                 # A busy or briefly unreachable database: try again next tick.
                 log.exception("reaper pass failed; retrying")
-            await asyncio.sleep(self.interval)
