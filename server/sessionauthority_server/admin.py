@@ -5,19 +5,36 @@ made before any server holds one."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
+from collections.abc import AsyncIterator
 
 from .config import Settings
+from .errors import DomainError
 from .services.auth import new_api_key, parse_scopes
-from .store import apikeys, keys
+from .store import apikeys, keys, system_clock
 from .store.database import Database
 from .tokens import secret_hash
 
 
-async def api_keys(args: argparse.Namespace, settings: Settings) -> int:
+@contextlib.asynccontextmanager
+async def opened(settings: Settings) -> AsyncIterator[Database]:
+    """The database as `serve` would open it (schema included), for one command."""
     db = Database(settings.database_url, write_connections=1)
-    await db.open(lambda: _now_us(), lambda events: None)
+    await db.open(system_clock, lambda events: None)
     try:
+        yield db
+    finally:
+        await db.close()
+
+
+async def keys_exist(settings: Settings) -> bool:
+    async with opened(settings) as db:
+        return await apikeys.any_live(db.reader)
+
+
+async def api_keys(args: argparse.Namespace, settings: Settings) -> int:
+    async with opened(settings) as db:
         if args.action == "create":
             try:
                 scopes = parse_scopes(args.scope or [])
@@ -40,13 +57,11 @@ async def api_keys(args: argparse.Namespace, settings: Settings) -> int:
             return 0
         try:
             await db.writer.write(apikeys.revoke, args.key_id)
-        except Exception as exc:
-            print(f"session-authority: {getattr(exc, 'message', exc)}", file=sys.stderr)
+        except DomainError as exc:
+            print(f"session-authority: {exc.message}", file=sys.stderr)
             return 1
         print(f"revoked {args.key_id} (every server refuses it within 5 s)")
         return 0
-    finally:
-        await db.close()
 
 
 async def rotate_keys(settings: Settings) -> int:
@@ -55,21 +70,11 @@ async def rotate_keys(settings: Settings) -> int:
     from .app import make_sealer
 
     sealer = make_sealer(settings)
-    db = Database(settings.database_url, write_connections=1)
-    await db.open(lambda: _now_us(), lambda events: None)
-    try:
-        keep = settings.access_token_ttl_seconds * 1_000_000
+    keep = settings.access_token_ttl_seconds * 1_000_000
+    async with opened(settings) as db:
         kid = await db.writer.write(keys.rotate, sealer, None, keep)
-    finally:
-        await db.close()
     print(f"new signing key {kid}; the previous one is retired")
     return 0
-
-
-def _now_us() -> int:
-    import time
-
-    return time.time_ns() // 1000
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

@@ -18,8 +18,7 @@ from pydantic import ValidationError
 from . import admin
 from .app import ConfigError, create_server
 from .config import Settings, is_loopback
-from .store import apikeys
-from .store.database import Database, DatabaseUrlError
+from .store.database import DatabaseUrlError
 
 log = logging.getLogger("sessionauthority")
 
@@ -149,16 +148,8 @@ def watch(args: argparse.Namespace) -> int:
 
 
 def _keys_exist(settings: Settings) -> bool:
-    async def check() -> bool:
-        db = Database(settings.database_url, write_connections=1)
-        await db.open(lambda: 0, lambda events: None)
-        try:
-            return await apikeys.any_live(db.reader)
-        finally:
-            await db.close()
-
     try:
-        return asyncio.run(check())
+        return asyncio.run(admin.keys_exist(settings))
     except DatabaseUrlError:
         return False
 
