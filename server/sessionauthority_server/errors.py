@@ -169,21 +169,27 @@ def shutting_down(resume_revision: int) -> DomainError:
     )
 
 
-def too_many_watches_for_caller(limit: int) -> DomainError:
+def _watch_limit(reason: str, message: str, limit: int) -> DomainError:
     return DomainError(
         Kind.RESOURCE_EXHAUSTED,
-        "WATCH_LIMIT_PER_CALLER",
-        f"this API key already holds {limit} watch streams on this server",
+        reason,
+        message,
         metadata={"limit": str(limit)},
         retry_after_seconds=1.0,
     )
 
 
+def too_many_watches_for_caller(limit: int) -> DomainError:
+    return _watch_limit(
+        "WATCH_LIMIT_PER_CALLER",
+        f"this API key already holds {limit} watch streams on this server",
+        limit,
+    )
+
+
 def too_many_watches(limit: int) -> DomainError:
-    return DomainError(
-        Kind.RESOURCE_EXHAUSTED,
+    return _watch_limit(
         "WATCH_LIMIT",
         f"this server already holds {limit} watch streams; try another replica or later",
-        metadata={"limit": str(limit)},
-        retry_after_seconds=1.0,
+        limit,
     )

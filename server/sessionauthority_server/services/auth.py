@@ -222,6 +222,8 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
     def __init__(self, auth: Authenticator) -> None:
         self._auth = auth
         self._guarded: dict[str, grpc.RpcMethodHandler] = {}
+        # Callers are few and long-lived: build each (method, caller) handler once.
+        self._acting: dict[tuple[str, Caller], grpc.RpcMethodHandler] = {}
 
     async def intercept_service(
         self,
@@ -250,4 +252,11 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
             log.warning("authenticating %s failed: %s", method, type(exc).__name__)
             return _refusal(handler, errors.storage_unavailable(type(exc).__name__))
         # The open caller is the default: nothing to hand over.
-        return handler if caller is OPEN_CALLER else _as(handler, caller)
+        if caller is OPEN_CALLER:
+            return handler
+        acting = self._acting.get((method, caller))
+        if acting is None:
+            if len(self._acting) > 10_000:
+                self._acting.clear()
+            acting = self._acting[(method, caller)] = _as(handler, caller)
+        return acting
