@@ -12,19 +12,10 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from sessionauthority.v1 import session_service_pb2 as pb
 from sessionauthority.v1 import subject_service_pb2 as sub_pb
 from sessionauthority_server.cli import main
-from sessionauthority_server.services.auth import METHOD_SCOPES, new_api_key
+from sessionauthority_server.services.auth import METHOD_SCOPES
 from sessionauthority_server.store import apikeys
-from sessionauthority_server.tokens import secret_hash
 
-from .helpers import error_reason
-
-
-async def add_key(h, tenant: str, scopes: str = "*") -> list[tuple[str, str]]:
-    key_id, key = new_api_key()
-    await h.app.store.db.writer.write(apikeys.create, key_id, secret_hash(key), tenant, scopes)
-    # Open mode rechecks for a first key once a second.
-    h.clock.advance(2)
-    return [("authorization", f"Bearer {key}")]
+from .helpers import add_key, error_reason
 
 
 async def refused(call, code: grpc.StatusCode) -> str:

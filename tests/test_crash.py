@@ -5,54 +5,26 @@ return the same session (also for calls whose answer was lost)."""
 from __future__ import annotations
 
 import asyncio
-import os
-import re
-import signal
 import sqlite3
-import sys
-from pathlib import Path
 
 import grpc
 from sessionauthority.v1 import session_service_pb2 as pb
 from sessionauthority.v1 import session_service_pb2_grpc as pb_grpc
 
-WAIT = 20.0
+from .processes import WAIT, start_server
 
-
-async def start_server(db: Path) -> tuple[asyncio.subprocess.Process, str]:
-    env = {
-        **os.environ,
-        "SESSION_AUTHORITY_CREATE_RATE_PER_MINUTE": "1000000",
-        "SESSION_AUTHORITY_CREATE_RATE_PER_DAY": "1000000",
-    }
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "sessionauthority_server.cli",
-        "serve",
-        "--port",
-        "0",
-        "--database-url",
-        f"sqlite:///{db}",
-        stdout=asyncio.subprocess.PIPE,
-        env=env,
-    )
-    assert proc.stdout is not None
-    line = (await asyncio.wait_for(proc.stdout.readline(), WAIT)).decode()
-    match = re.search(r"serving on (\S+):(\d+)", line)
-    assert match, line
-    return proc, f"127.0.0.1:{match.group(2)}"
+LIMITS_OFF = {"create_rate_per_minute": "0", "create_rate_per_day": "0"}
 
 
 async def test_kill_9_during_creates_loses_nothing_acknowledged(tmp_path):
     db = tmp_path / "crash.db"
-    proc, target = await start_server(db)
+    server = await start_server(f"sqlite:///{db}", **LIMITS_OFF)
     acked: dict[str, str] = {}  # request_id -> session_id
     attempted: list[str] = []
     enough = asyncio.Event()
 
     async def client(n: int) -> None:
-        async with grpc.aio.insecure_channel(target) as channel:
+        async with grpc.aio.insecure_channel(server.target) as channel:
             stub = pb_grpc.SessionServiceStub(channel)
             i = 0
             while True:
@@ -74,13 +46,12 @@ async def test_kill_9_during_creates_loses_nothing_acknowledged(tmp_path):
 
     clients = [asyncio.create_task(client(n)) for n in range(4)]
     await asyncio.wait_for(enough.wait(), WAIT)
-    proc.send_signal(signal.SIGKILL)
-    await proc.wait()
+    await server.kill()
     await asyncio.wait_for(asyncio.gather(*clients), WAIT)
 
-    proc, target = await start_server(db)
+    server = await start_server(f"sqlite:///{db}", **LIMITS_OFF)
     try:
-        async with grpc.aio.insecure_channel(target) as channel:
+        async with grpc.aio.insecure_channel(server.target) as channel:
             stub = pb_grpc.SessionServiceStub(channel)
             for rid, sid in acked.items():
                 got = await stub.GetSession(pb.GetSessionRequest(session_id=sid))
@@ -99,8 +70,7 @@ async def test_kill_9_during_creates_loses_nothing_acknowledged(tmp_path):
                 )
                 assert [s.session_id for s in listed.sessions] == [r.session.session_id]
     finally:
-        proc.send_signal(signal.SIGTERM)
-        assert await asyncio.wait_for(proc.wait(), WAIT) == 0  # SIGTERM drains and exits 0
+        assert await server.stop() == 0  # SIGTERM drains and exits 0
 
     with sqlite3.connect(db) as conn:
         created = {

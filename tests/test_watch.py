@@ -13,46 +13,9 @@ from sessionauthority.v1 import session_service_pb2 as pb
 from sessionauthority.v1 import session_service_pb2_grpc as pb_grpc
 from sessionauthority.v1 import subject_service_pb2 as sub_pb
 
-from .helpers import create, details, error_reason, expect_error, violated_fields
+from .helpers import WAIT, Watch, create, details, error_reason, expect_error, violated_fields
 
-WAIT = 5.0  # the most any test waits for a message that must come
 T = pb.SessionEventType
-
-
-class Watch:
-    """A watch stream read with a deadline on every message."""
-
-    def __init__(self, stub: pb_grpc.SessionServiceStub, **request: object) -> None:
-        self.call = stub.WatchSessions(pb.WatchSessionsRequest(**request))
-
-    async def next(self) -> pb.WatchSessionsResponse:
-        msg = await asyncio.wait_for(self.call.read(), WAIT)
-        assert msg is not grpc.aio.EOF, "stream ended"
-        return msg
-
-    async def progress(self) -> int:
-        msg = await self.next()
-        assert msg.WhichOneof("kind") == "progress", msg
-        return msg.progress.revision
-
-    async def event(self) -> pb.SessionEvent:
-        while True:
-            msg = await self.next()
-            if msg.WhichOneof("kind") == "event":
-                return msg.event
-
-    async def events(self, n: int) -> list[pb.SessionEvent]:
-        return [await self.event() for _ in range(n)]
-
-    async def error(self) -> grpc.aio.AioRpcError:
-        with pytest.raises(grpc.aio.AioRpcError) as info:
-            while True:
-                msg = await asyncio.wait_for(self.call.read(), WAIT)
-                assert msg is not grpc.aio.EOF
-        return info.value
-
-    def cancel(self) -> None:
-        self.call.cancel()
 
 
 async def test_first_message_is_progress_then_live_events(h):

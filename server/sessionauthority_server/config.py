@@ -46,6 +46,14 @@ class Settings(BaseSettings):
     event_retention_seconds: int = Field(default=604800, gt=0)
     create_rate_per_minute: int = Field(default=60, ge=0)
     create_rate_per_day: int = Field(default=1000, ge=0)
+    # Per API key, all subjects together (open mode has no key, so none).
+    caller_create_rate_per_minute: int = Field(default=6000, ge=0)
+    # Every create together, a guard for the database. Off by default: on
+    # PostgreSQL its one row serializes every replica's creates.
+    global_create_rate_per_minute: int = Field(default=0, ge=0)
+    # Live sessions one subject may hold; one more ends the oldest as
+    # SUPERSEDED. 0: no cap.
+    max_sessions_per_subject: int = Field(default=0, ge=0)
     watch_queue_size: int = Field(default=1024, gt=0)
     # How long a request_id keeps answering with the first result.
     idempotency_ttl_seconds: int = Field(default=86400, gt=0)

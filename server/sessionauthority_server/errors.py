@@ -105,12 +105,22 @@ def failed_precondition(reason: str, message: str, **metadata: str) -> DomainErr
     return DomainError(Kind.FAILED_PRECONDITION, reason, message, metadata=metadata)
 
 
-def rate_limited(subject_id: str, window: str, retry_after_seconds: float) -> DomainError:
+_RATE_WHO = {
+    "subject": "for subject {subject!r} by this caller",
+    "caller": "by this caller",
+    "global": "by all callers together",
+}
+
+
+def rate_limited(
+    scope: str, window: str, subject_id: str, limit: int, retry_after_seconds: float
+) -> DomainError:
+    who = _RATE_WHO[scope].format(subject=subject_id)
     return DomainError(
         Kind.RESOURCE_EXHAUSTED,
         "RATE_LIMITED",
-        f"too many sessions created for subject {subject_id!r} this {window}",
-        metadata={"subject_id": subject_id, "window": window},
+        f"more than {limit} sessions created {who} per {window}; retry later",
+        metadata={"subject_id": subject_id, "scope": scope, "window": window, "limit": str(limit)},
         retry_after_seconds=retry_after_seconds,
     )
 

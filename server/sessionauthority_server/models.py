@@ -115,13 +115,18 @@ class IdempotencyRow(SQLModel, table=True):
     expire_us: int = Field(index=True, sa_type=BigInteger)
 
 
-class RateWindowRow(SQLModel, table=True):
-    __tablename__ = "rate_windows"
-    tenant: str = Field(primary_key=True, max_length=64)
-    subject_id: str = Field(primary_key=True, max_length=128)
+class RateBucketRow(SQLModel, table=True):
+    """One create rate limit's bucket (GCRA: a token bucket kept as one
+    timestamp). `tat_us` is when the bucket will be full again; a row whose
+    bucket is full says nothing and is purged."""
+
+    __tablename__ = "rate_buckets"
+    scope: str = Field(primary_key=True, max_length=8)  # subject, caller, global
     window: str = Field(primary_key=True, max_length=8)
-    start_us: int = Field(sa_type=BigInteger)
-    count: int
+    tenant: str = Field(primary_key=True, max_length=64)
+    caller: str = Field(primary_key=True, max_length=32)
+    subject_id: str = Field(primary_key=True, max_length=128)
+    tat_us: int = Field(index=True, sa_type=BigInteger)
 
 
 class ApiKeyRow(SQLModel, table=True):

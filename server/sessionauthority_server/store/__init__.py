@@ -26,7 +26,7 @@ from ..domain import (
 from ..errors import session_not_found, subject_not_found
 from ..inputs import CreateRequest, ListRequest
 from ..tokens import Sealer, VerifiedTokens, secret_hash, unverified_kid, verify_access_token
-from . import keys, limits, outbox, reads, refresh, rows, sessions, subjects
+from . import keys, limits, outbox, ratelimits, reads, refresh, rows, sessions, subjects
 from .context import US, Context
 from .database import Database, DatabaseUrlError, sqlite_path
 from .engine import Clock, Tx
@@ -42,6 +42,7 @@ def system_clock() -> int:
 def _housekeeping(tx: Tx, ctx: Context, cutoff_us: int) -> int:
     compact = outbox.compact(tx, cutoff_us)
     tx.run(limits.PURGE, now=tx.now)
+    tx.run(ratelimits.PURGE, now=tx.now)
     tx.run(refresh.FORGET_SUCCESSORS, before=tx.now - ctx.grace_us)
     return compact
 

@@ -1,5 +1,4 @@
-"""Idempotency records (a retried create answers with the first result) and
-per-subject create rate limits."""
+"""Idempotency records: a retried create answers with the first result."""
 
 from __future__ import annotations
 
@@ -23,17 +22,6 @@ _RECORD = Sql(
 PURGE = Sql("DELETE FROM idempotency WHERE expire_us <= :now")
 _SESSION = Sql("SELECT * FROM sessions WHERE session_id = :session_id")
 _TOKEN_STATE = Sql("SELECT rotated_us, superseded FROM refresh_tokens WHERE token_hash = :h")
-# One statement per window: start a new window, or count one more in it.
-_COUNT = Sql(
-    'INSERT INTO rate_windows (tenant, subject_id, "window", start_us, count) '
-    "VALUES (:tenant, :subject_id, :window, :now, 1) "
-    'ON CONFLICT (tenant, subject_id, "window") DO UPDATE SET '
-    "start_us = CASE WHEN rate_windows.start_us <= :window_start THEN :now "
-    "ELSE rate_windows.start_us END, "
-    "count = CASE WHEN rate_windows.start_us <= :window_start THEN 1 "
-    "ELSE rate_windows.count + 1 END "
-    "RETURNING start_us, count"
-)
 
 
 def _aad(tenant: str, request_id: str) -> str:
@@ -92,28 +80,3 @@ def record(
         reused=result.reused,
         expire_us=tx.now + ctx.settings.idempotency_ttl_seconds * US,
     )
-
-
-def count_create(tx: Tx, ctx: Context, tenant: str, subject_id: str) -> None:
-    """Counts one create against the subject's windows; over a limit, raises
-    RESOURCE_EXHAUSTED (the unit's savepoint then takes the count back)."""
-    windows = (
-        ("minute", 60, ctx.settings.create_rate_per_minute),
-        ("day", 86400, ctx.settings.create_rate_per_day),
-    )
-    for name, seconds, limit in windows:
-        if limit <= 0:
-            continue
-        span = seconds * US
-        row = tx.one(
-            _COUNT,
-            tenant=tenant,
-            subject_id=subject_id,
-            window=name,
-            now=tx.now,
-            window_start=tx.now - span,
-        )
-        assert row is not None
-        if row["count"] > limit:
-            retry = (row["start_us"] + span - tx.now) / US
-            raise errors.rate_limited(subject_id, name, max(retry, 0.001))

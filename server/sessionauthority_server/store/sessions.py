@@ -20,7 +20,7 @@ from ..domain import (
 )
 from ..inputs import CreateRequest
 from ..tokens import new_handoff_code, new_session_id, secret_hash
-from . import limits, refresh
+from . import limits, ratelimits, refresh
 from .context import Context
 from .engine import Tx
 from .outbox import LIVE, emit, end, idle_cutoff, settle
@@ -79,9 +79,10 @@ def create(tx: Tx, ctx: Context, tenant: str, req: CreateRequest, ttl_us: int) -
             return replayed
     if subject["state"] != SubjectState.ACTIVE.value:
         raise errors.subject_terminated(req.subject_id, subject["state"], subject["error_code"])
-    limits.count_create(tx, ctx, tenant, req.subject_id)
+    ratelimits.take(tx, ctx.settings, tenant, req.caller_key, req.subject_id)
     result = _reuse(tx, ctx, tenant, req) if req.reuse_existing else None
     if result is None:
+        _make_room(tx, ctx, tenant, req.subject_id)
         result = _create_new(tx, ctx, tenant, req, ttl_us)
     if req.request_id:
         limits.record(tx, ctx, tenant, req.idempotency_id(), fingerprint, result)
@@ -116,6 +117,24 @@ def _reuse(tx: Tx, ctx: Context, tenant: str, req: CreateRequest) -> CreateResul
         EventType.RENEWED,
     )
     return CreateResult(after, refresh.mint_next(tx, ctx, after), "", True)
+
+
+def _make_room(tx: Tx, ctx: Context, tenant: str, subject_id: str) -> None:
+    """With MAX_SESSIONS_PER_SUBJECT, ends the subject's oldest live sessions
+    (as SUPERSEDED) so the new one fits. Runs under the subject lock, so two
+    concurrent creates cannot both find room."""
+    cap = ctx.settings.max_sessions_per_subject
+    if cap <= 0:
+        return
+    live: list[Session] = []
+    for row in tx.all(
+        _REVOKE_MANY[(True, False)], tenant=tenant, subject_id=subject_id, reference=""
+    ):
+        s, expired = settle(tx, session_from_row(row), ctx.idle_us)
+        if not expired:
+            live.append(s)
+    for s in live[: max(len(live) - cap + 1, 0)]:
+        end(tx, s, EndReason.SUPERSEDED, "")
 
 
 def _create_new(tx: Tx, ctx: Context, tenant: str, req: CreateRequest, ttl_us: int) -> CreateResult:
