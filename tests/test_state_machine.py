@@ -9,13 +9,8 @@ revisions.
 
 from __future__ import annotations
 
-import asyncio
-import json
-import sqlite3
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import grpc
 import pytest
@@ -34,45 +29,22 @@ from sessionauthority.v1 import session_service_pb2 as pb
 from sessionauthority.v1 import session_service_pb2_grpc as pb_grpc
 from sessionauthority.v1 import subject_service_pb2 as sub_pb
 from sessionauthority.v1 import subject_service_pb2_grpc as sub_grpc
-from sessionauthority_server.app import App, create_server
-from sessionauthority_server.config import Settings
 
-from .conftest import FakeClock
+from .invariants import no_half_written_rows
+from .server_thread import ServerThread
 
 SUBJECTS = ["sm-a", "sm-b", "sm-c"]
 LIVE = {"PENDING", "ACTIVE"}
 US = 1_000_000
 
 
-class ServerThread:
-    """A real server on its own event loop, so sync stubs can drive it."""
-
-    def __init__(self, db: Path) -> None:
-        self.clock = FakeClock()
-        self.db = db
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self.thread.start()
-        settings_ = Settings(
-            database_url=f"sqlite:///{db}",
-            create_rate_per_minute=1_000_000,
-            create_rate_per_day=1_000_000,
-        )
-        self.app: App = self._run(create_server(settings_, clock=self.clock, address="127.0.0.1:0"))
-        self.target = f"127.0.0.1:{self.app.port}"
-
-    def _run(self, coro):  # type: ignore[no-untyped-def]
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(30)
-
-    def stop(self) -> None:
-        self._run(self.app.stop(0))
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(10)
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerThread]:
-    s = ServerThread(tmp_path_factory.mktemp("sm") / "sm.db")
+    s = ServerThread(
+        tmp_path_factory.mktemp("sm") / "sm.db",
+        create_rate_per_minute=1_000_000,
+        create_rate_per_day=1_000_000,
+    )
     yield s
     s.stop()
 
@@ -241,25 +213,7 @@ class SessionMachine(RuleBasedStateMachine):
 
     def teardown(self) -> None:
         self.channel.close()
-        replay_matches_table(self.srv.db)
-
-
-def replay_matches_table(db: Path) -> None:
-    with sqlite3.connect(db) as conn:
-        revs = [r[0] for r in conn.execute("SELECT revision FROM events ORDER BY revision")]
-        assert revs == list(range(1, len(revs) + 1)), "revisions have a gap"
-        last: dict[str, tuple[object, int]] = {}
-        for sid, payload, rev in conn.execute(
-            "SELECT session_id, payload, revision FROM events ORDER BY revision"
-        ):
-            last[sid] = (json.loads(payload)["state"], rev)
-        rows = {
-            r[0]: (r[1], r[2])
-            for r in conn.execute("SELECT session_id, state, revision FROM sessions")
-        }
-    assert set(rows) == set(last)
-    for sid, state_and_revision in last.items():
-        assert state_and_revision == rows[sid], sid
+        no_half_written_rows(self.srv.db)
 
 
 def test_random_histories_respect_the_state_machine(server: ServerThread) -> None:

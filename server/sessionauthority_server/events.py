@@ -163,6 +163,10 @@ class Subscription:
         if self._ended_waiter is None:
             self._ended_waiter = asyncio.ensure_future(self._ended.wait())
         write_task = asyncio.ensure_future(write)
+        # If this stream is cancelled as the write fails (the client left),
+        # nobody awaits the task: take its error here so asyncio does not
+        # log it as lost.
+        write_task.add_done_callback(_retrieve)
         try:
             await asyncio.wait(
                 {write_task, self._ended_waiter}, return_when=asyncio.FIRST_COMPLETED
@@ -184,6 +188,11 @@ class Subscription:
     def _raise_if_ended(self) -> None:
         if self.error is not None:
             raise self.error
+
+
+def _retrieve(task: asyncio.Future[None]) -> None:
+    if not task.cancelled():
+        task.exception()
 
 
 class Hub:

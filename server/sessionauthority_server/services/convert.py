@@ -8,7 +8,7 @@ from typing import Any
 from google.protobuf import json_format, struct_pb2, timestamp_pb2
 from sessionauthority.v1 import session_pb2, session_service_pb2, subject_service_pb2
 
-from .. import domain
+from .. import domain, errors
 
 STATE_TO_PB = {s: session_pb2.SessionState.Value(f"SESSION_STATE_{s.value}") for s in domain.State}
 STATE_FROM_PB = {v: k for k, v in STATE_TO_PB.items()}
@@ -41,8 +41,15 @@ def timestamp(us: int | None) -> timestamp_pb2.Timestamp | None:
     return ts
 
 
-def struct_to_dict(value: struct_pb2.Struct) -> dict[str, Any]:
-    return json_format.MessageToDict(value)
+def struct_to_dict(value: struct_pb2.Struct, field: str = "metadata") -> dict[str, Any]:
+    try:
+        return json_format.MessageToDict(value)
+    except ValueError:
+        # A Struct can hold what JSON cannot (NaN, Infinity, a Value with no
+        # kind); such metadata could never be stored or sent back as JSON.
+        raise errors.invalid_argument(
+            [(field, "must be JSON: finite numbers, and every value set")]
+        ) from None
 
 
 def dict_to_struct(value: dict[str, Any]) -> struct_pb2.Struct:

@@ -1,0 +1,54 @@
+"""What must hold in a SQLite database file after any sequence of calls, so
+no call ever leaves a half-written change behind."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+
+def replay_matches_table(db: Path) -> None:
+    """Revisions are contiguous, and the events replay to the sessions table."""
+    with sqlite3.connect(db) as conn:
+        revs = [r[0] for r in conn.execute("SELECT revision FROM events ORDER BY revision")]
+        assert revs == list(range(1, len(revs) + 1)), "revisions have a gap"
+        last: dict[str, tuple[object, int]] = {}
+        for sid, payload, rev in conn.execute(
+            "SELECT session_id, payload, revision FROM events ORDER BY revision"
+        ):
+            last[sid] = (json.loads(payload)["state"], rev)
+        rows = {
+            r[0]: (r[1], r[2])
+            for r in conn.execute("SELECT session_id, state, revision FROM sessions")
+        }
+    assert set(rows) == set(last)
+    for sid, state_and_revision in last.items():
+        assert state_and_revision == rows[sid], sid
+
+
+def no_half_written_rows(db: Path) -> None:
+    """Every change is whole: each session began with CREATED, has its
+    subject, and every token or idempotency record points at a session."""
+    replay_matches_table(db)
+    with sqlite3.connect(db) as conn:
+        first = dict(
+            conn.execute(
+                "SELECT session_id, type FROM events e WHERE revision = "
+                "(SELECT min(revision) FROM events WHERE session_id = e.session_id)"
+            ).fetchall()
+        )
+        assert set(first.values()) <= {"CREATED"}, first
+        orphans = {
+            "session without subject": "SELECT count(*) FROM sessions s WHERE NOT EXISTS "
+            "(SELECT 1 FROM subjects u WHERE u.tenant = s.tenant AND u.subject_id = s.subject_id)",
+            "refresh token without session": "SELECT count(*) FROM refresh_tokens t WHERE NOT "
+            "EXISTS (SELECT 1 FROM sessions s WHERE s.session_id = t.session_id)",
+            "idempotency without session": "SELECT count(*) FROM idempotency i WHERE NOT EXISTS "
+            "(SELECT 1 FROM sessions s WHERE s.session_id = i.session_id)",
+            "active session without token": "SELECT count(*) FROM sessions s WHERE state = "
+            "'ACTIVE' AND NOT EXISTS (SELECT 1 FROM refresh_tokens t "
+            "WHERE t.session_id = s.session_id)",
+        }
+        for what, query in orphans.items():
+            assert conn.execute(query).fetchone()[0] == 0, what

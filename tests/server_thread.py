@@ -1,0 +1,34 @@
+"""A real server on its own event loop in a thread, so synchronous stubs
+(and Hypothesis, which is synchronous) can drive it."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from pathlib import Path
+from typing import Any
+
+from sessionauthority_server.app import App, create_server
+from sessionauthority_server.config import Settings
+
+from .conftest import FakeClock
+
+
+class ServerThread:
+    def __init__(self, db: Path, **overrides: Any) -> None:
+        self.clock = FakeClock()
+        self.db = db
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+        settings = Settings(database_url=f"sqlite:///{db}", **overrides)
+        self.app: App = self._run(create_server(settings, clock=self.clock, address="127.0.0.1:0"))
+        self.target = f"127.0.0.1:{self.app.port}"
+
+    def _run(self, coro):  # type: ignore[no-untyped-def]
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(30)
+
+    def stop(self) -> None:
+        self._run(self.app.stop(0))
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
