@@ -56,6 +56,7 @@ POSTGRES_MODULES = {
     "test_auth",
     "test_store_contract",
     "test_rate_limits",
+    "test_replicas",
 }
 # Any fixed 32-byte key: PostgreSQL has no file to keep a generated one beside.
 TEST_ENCRYPTION_KEY = "c2Vzc2lvbi1hdXRob3JpdHktdGVzdC1rZXktMzJieXQ"
@@ -68,8 +69,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         callspec = getattr(item, "callspec", None)
         on_pg = callspec is not None and callspec.params.get("make_server") == "postgresql"
+        on_sqlite = callspec is not None and callspec.params.get("make_server") == "sqlite"
         module = item.module.__name__.rsplit(".", 1)[-1] if item.module else ""
         if on_pg and (module not in POSTGRES_MODULES or item.get_closest_marker("sqlite_only")):
+            drop.append(item)
+        elif on_sqlite and item.get_closest_marker("postgres_only"):
             drop.append(item)
         else:
             keep.append(item)

@@ -175,6 +175,7 @@ async def create_server(
         max_streams=settings.max_watch_streams,
         max_streams_per_owner=settings.max_watch_streams_per_caller,
         progress_interval=settings.watch_progress_interval_seconds,
+        poll_interval=settings.watch_poll_interval_seconds,
     )
     await hub.start()
     reaper = Reaper(

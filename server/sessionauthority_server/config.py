@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     compact_interval_seconds: float = Field(default=60.0, gt=0)
     # How often an idle watch stream gets a progress message (contract: <= 10 s).
     watch_progress_interval_seconds: float = Field(default=5.0, gt=0)
+    # How often the event tailer reads the events table for other processes'
+    # commits when nothing woke it (PostgreSQL NOTIFY wakes it at once).
+    watch_poll_interval_seconds: float = Field(default=1.0, gt=0)
     max_watch_streams: int = Field(default=10000, gt=0)
     # Per API key (open mode has none), so one client cannot starve the rest.
     max_watch_streams_per_caller: int = Field(default=1000, gt=0)

@@ -1,6 +1,7 @@
 """Watch fan-out. Events this process commits come straight from the store
 after COMMIT (no read-back); one tailer per process reads what other
-processes commit (a 1 s poll). Either way each event goes, in revision
+processes commit (woken at once by PostgreSQL NOTIFY, with a 1 s poll as the
+fallback and SQLite's only way). Either way each event goes, in revision
 order, to the streams indexed under its session, subject or reference (as
 etcd's watcherSetByKey), not to every stream.
 
@@ -23,6 +24,7 @@ from . import errors, policy
 from .domain import Event
 from .errors import DomainError
 from .store import Store
+from .store.notify import CommitListener
 
 log = logging.getLogger("sessionauthority.events")
 
@@ -222,6 +224,13 @@ class Hub:
         self._closed = False
         self._drained = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._listener = store.commit_listener(self._wake.set)
+        self._listener_task: asyncio.Task[None] | None = None
+
+    @property
+    def listener(self) -> CommitListener | None:
+        """What hears other replicas' commits (PostgreSQL), for readiness."""
+        return self._listener
 
     @property
     def stream_count(self) -> int:
@@ -231,6 +240,8 @@ class Hub:
         self.tail_revision = await self.store.current_revision()
         self.store.listen(self.publish)
         self._task = asyncio.create_task(self._run(), name="event-tailer")
+        if self._listener is not None:
+            self._listener_task = asyncio.create_task(self._listener.run(), name="commit-listener")
 
     def publish(self, events: list[Event]) -> None:
         """A batch this process committed, in revision order. Dispatched at
@@ -309,10 +320,11 @@ class Hub:
         if self._subs:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._drained.wait(), wait_seconds)
-        if self._task:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        for task in (self._listener_task, self._task):
+            if task:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
 
     async def _run(self) -> None:
         while True:

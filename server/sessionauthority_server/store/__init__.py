@@ -31,6 +31,7 @@ from .context import US, Context
 from .database import Database, DatabaseUrlError, sqlite_path
 from .engine import Clock, Tx
 from .keys import KeyRing
+from .notify import CommitListener
 
 __all__ = ["Clock", "CreateRequest", "DatabaseUrlError", "ListRequest", "Store", "sqlite_path"]
 
@@ -75,6 +76,10 @@ class Store:
         """`listener` gets every batch of events this process commits, in
         revision order, right after COMMIT (the watch hub subscribes here)."""
         self._listeners.append(listener)
+
+    def commit_listener(self, wake: Callable[[], None]) -> CommitListener | None:
+        """Wakes `wake` when another replica commits events (PostgreSQL)."""
+        return self.db.commit_listener(wake)
 
     def _committed(self, events: list[Event]) -> None:
         for listener in self._listeners:

@@ -22,6 +22,7 @@ from .dialects import (
     configure_sqlite,
 )
 from .engine import Clock, Writer
+from .notify import CommitListener
 from .reads import Reader
 
 # Any number; replicas starting at once take turns creating the schema.
@@ -149,6 +150,11 @@ class Database:
                 ),
             )
         self.writer.start()
+
+    def commit_listener(self, wake: Callable[[], None]) -> CommitListener | None:
+        """What wakes `wake` when another process commits events; None on
+        SQLite, where the tailer's poll is the only way to hear of them."""
+        return None if self.is_sqlite else CommitListener(self._target, wake)
 
     async def close(self) -> None:
         await self.writer.stop()

@@ -20,6 +20,7 @@ from typing import Any
 
 from ..domain import Event
 from . import rows
+from .notify import CHANNEL as NOTIFY_CHANNEL
 from .sql import Sql
 
 SQLITE_BUSY_TIMEOUT_MS = 15000
@@ -34,6 +35,8 @@ _INSERT_EVENT = Sql(
     " :payload, :create_us)"
 )
 # One statement, one round trip, while the counter row is locked.
+# The notice is delivered by PostgreSQL at COMMIT: other replicas' tailers
+# wake then instead of at their next poll (see notify.py).
 _PG_FLUSH = Sql(
     """
     WITH c AS (
@@ -51,7 +54,9 @@ _PG_FLUSH = Sql(
         UPDATE sessions SET revision = c.base - sessions.revision
         FROM c WHERE sessions.session_id = ANY(:last_ids::text[])
     )
-    SELECT base FROM c
+    SELECT base, pg_notify('"""
+    + NOTIFY_CHANNEL
+    + """', (c.base + :n)::text) FROM c
     """
 )
 

@@ -1,0 +1,93 @@
+"""Hearing other replicas' commits at once (PostgreSQL LISTEN/NOTIFY).
+
+Every writing batch that records events calls `pg_notify` inside its own
+transaction (in the flush statement, no extra round trip), so PostgreSQL
+delivers the notice exactly when the batch commits. Each replica keeps one
+dedicated connection LISTENing and wakes its event tailer on every notice.
+
+A notice carries no data: the tailer always reads the events table from its
+last revision, so a lost, duplicated or reordered notice can only cost
+latency, never an event. While the listening connection is down the tailer's
+poll still runs; after every (re)connect the listener wakes the tailer once,
+which catches up on anything committed while nobody was listening.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from typing import Any
+
+log = logging.getLogger("sessionauthority.notify")
+
+CHANNEL = "sessionauthority_events"
+APPLICATION_NAME = "session-authority-listener"
+
+
+class CommitListener:
+    def __init__(
+        self,
+        dsn: str,
+        wake: Callable[[], None],
+        *,
+        check_interval: float = 1.0,
+        max_backoff: float = 2.0,
+    ) -> None:
+        self._dsn = dsn
+        self._wake = wake
+        self._check_interval = check_interval
+        self._max_backoff = max_backoff
+        self.connected = asyncio.Event()
+        self.reconnects = 0
+
+    async def run(self) -> None:
+        """Listens until cancelled, reconnecting with backoff."""
+        backoff = 0.05
+        while True:
+            conn: Any = None
+            try:
+                conn = await self._connect()
+                backoff = 0.05
+                self.connected.set()
+                # Catch up on whatever committed while nobody listened.
+                self._wake()
+                await self._hold(conn)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("listening for commits failed (%s); retrying", type(exc).__name__)
+            finally:
+                self.connected.clear()
+                if conn is not None:
+                    # Not close(): it awaits the server, and a task being
+                    # cancelled must not wait on a database that may be gone.
+                    conn.terminate()
+            self.reconnects += 1
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, self._max_backoff)
+
+    async def _connect(self) -> Any:
+        import asyncpg
+
+        conn = await asyncpg.connect(
+            self._dsn, timeout=5, server_settings={"application_name": APPLICATION_NAME}
+        )
+        await conn.add_listener(CHANNEL, self._on_notice)
+        return conn
+
+    def _on_notice(self, *_: Any) -> None:
+        self._wake()
+
+    async def _hold(self, conn: Any) -> None:
+        """Returns when the connection is gone. A closed socket is seen at
+        once; a silent one (a dead peer) by a ping each check interval."""
+        lost = asyncio.Event()
+        conn.add_termination_listener(lambda _conn: lost.set())
+        while not conn.is_closed():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(lost.wait(), self._check_interval)
+            if lost.is_set() or conn.is_closed():
+                return
+            await conn.fetchval("SELECT 1", timeout=self._check_interval * 5)
