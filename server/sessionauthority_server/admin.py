@@ -5,6 +5,7 @@ made before any server holds one."""
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import sys
 from collections.abc import AsyncIterator
@@ -12,7 +13,7 @@ from collections.abc import AsyncIterator
 from .config import Settings
 from .errors import DomainError
 from .services.auth import new_api_key, parse_scopes
-from .store import apikeys, keys, system_clock
+from .store import apikeys, keys, schema, system_clock
 from .store.database import Database
 from .tokens import secret_hash
 
@@ -20,7 +21,9 @@ from .tokens import secret_hash
 @contextlib.asynccontextmanager
 async def opened(settings: Settings) -> AsyncIterator[Database]:
     """The database as `serve` would open it (schema included), for one command."""
-    db = Database(settings.database_url, write_connections=1)
+    db = Database(
+        settings.database_url, write_connections=1, migrate_on_start=settings.migrate_on_start
+    )
     await db.open(system_clock, lambda events: None)
     try:
         yield db
@@ -77,6 +80,20 @@ async def rotate_keys(settings: Settings) -> int:
     return 0
 
 
+async def migrate(settings: Settings) -> int:
+    """Brings the schema to this release's head; safe while replicas run
+    (migrations only add, and take a lock so two never run at once)."""
+    from .store.database import parse_url
+
+    dialect, target = parse_url(settings.database_url)
+    state = await asyncio.to_thread(schema.migrate, dialect, target)
+    if state.before == state.after:
+        print(f"schema already at {state.after} (this release's head)")
+    else:
+        print(f"schema migrated from {state.before or 'empty'} to {state.after}")
+    return 0
+
+
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("api-keys", help="create, list or revoke API keys")
     p.add_argument("--database-url", help="sqlite:///PATH or postgresql://...")
@@ -96,3 +113,5 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     k.add_argument("--database-url", help="sqlite:///PATH or postgresql://...")
     k_actions = k.add_subparsers(dest="action", required=True)
     k_actions.add_parser("rotate", help="retire the signing key and make a new one")
+    m = sub.add_parser("migrate", help="bring the database schema to this release")
+    m.add_argument("--database-url", help="sqlite:///PATH or postgresql://...")

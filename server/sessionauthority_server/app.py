@@ -26,6 +26,7 @@ from .services.sessions import SessionServicer
 from .services.subjects import SubjectServicer
 from .store import Clock, Store, system_clock
 from .store.database import Database, DatabaseUrlError, sqlite_path
+from .store.schema import SchemaError
 from .tls import TlsConfigError, server_credentials
 from .tokens import KeyFileError, Sealer, b64url_decode, load_or_create_key_file
 
@@ -164,11 +165,15 @@ async def create_server(
             sqlite_synchronous=settings.sqlite_synchronous.upper(),
             pool_size=settings.db_pool_size,
             write_connections=settings.db_write_connections,
+            migrate_on_start=settings.migrate_on_start,
         )
     except DatabaseUrlError as exc:
         raise ConfigError(str(exc)) from None
     store = Store(db, settings, make_sealer(settings), clock)
-    await store.start()
+    try:
+        await store.start()
+    except SchemaError as exc:
+        raise ConfigError(str(exc)) from None
     hub = Hub(
         store,
         queue_size=settings.watch_queue_size,

@@ -19,6 +19,7 @@ from . import admin
 from .app import ConfigError, create_server
 from .config import Settings, is_loopback
 from .store.database import DatabaseUrlError
+from .store.schema import SchemaError
 
 log = logging.getLogger("sessionauthority")
 
@@ -150,8 +151,8 @@ def watch(args: argparse.Namespace) -> int:
 def _keys_exist(settings: Settings) -> bool:
     try:
         return asyncio.run(admin.keys_exist(settings))
-    except DatabaseUrlError:
-        return False
+    except (DatabaseUrlError, SchemaError):
+        return False  # `serve` then says what is wrong
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -193,16 +194,22 @@ def main(argv: list[str] | None = None) -> int:
     except ValidationError as exc:
         print(f"session-authority: bad settings:\n{exc}", file=sys.stderr)
         return 2
+    if args.command == "migrate":
+        try:
+            return asyncio.run(admin.migrate(settings))
+        except (DatabaseUrlError, SchemaError) as exc:
+            print(f"session-authority: {exc}", file=sys.stderr)
+            return 2
     if args.command == "keys":
         try:
             return asyncio.run(admin.rotate_keys(settings))
-        except (DatabaseUrlError, ConfigError) as exc:
+        except (DatabaseUrlError, ConfigError, SchemaError) as exc:
             print(f"session-authority: {exc}", file=sys.stderr)
             return 2
     if args.command == "api-keys":
         try:
             return asyncio.run(admin.api_keys(args, settings))
-        except DatabaseUrlError as exc:
+        except (DatabaseUrlError, SchemaError) as exc:
             print(f"session-authority: {exc}", file=sys.stderr)
             return 2
     if args.command == "serve":

@@ -17,6 +17,9 @@ class Settings(BaseSettings):
     # FULL: an acknowledged write survives power loss. NORMAL: it survives a
     # crash of this process, but the last commits may roll back on power loss.
     sqlite_synchronous: str = "FULL"
+    # Upgrade the schema on start (safe with several replicas). Off: refuse
+    # to start until `session-authority migrate` has run.
+    migrate_on_start: bool = True
     # PostgreSQL connections for reads.
     db_pool_size: int = Field(default=10, gt=0)
     # PostgreSQL connections (writer threads) for writes; SQLite always has one.

@@ -1,16 +1,15 @@
-"""Opens a database by URL: creates the schema, starts the writer thread and
+"""Opens a database by URL: migrates the schema, starts the writer thread and
 opens the readers, for SQLite (default) or PostgreSQL."""
 
 from __future__ import annotations
 
+import logging
 import os
 import sqlite3
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
-from sqlmodel import SQLModel
 
 from .. import models  # noqa: F401  (registers the tables)
 from .dialects import (
@@ -19,14 +18,13 @@ from .dialects import (
     PostgresWriteConnection,
     SqliteReader,
     SqliteWriteConnection,
-    configure_sqlite,
 )
 from .engine import Clock, Writer
 from .notify import CommitListener
 from .reads import Reader
+from .schema import SchemaState, migrate
 
-# Any number; replicas starting at once take turns creating the schema.
-_SCHEMA_LOCK = 7_141_592
+log = logging.getLogger("sessionauthority.store")
 
 
 class DatabaseUrlError(ValueError):
@@ -59,39 +57,6 @@ def sqlite_path(url: str) -> str | None:
     return (parsed.database or None) if parsed.get_backend_name() == "sqlite" else None
 
 
-def create_schema(dialect: str, target: str) -> None:
-    """Tables, indexes and counters, created if missing (indexes too, so a
-    database from an earlier release gains the ones added since)."""
-    if dialect == "sqlite":
-        # WAL is a property of the file: set it before anything else opens it.
-        first = sqlite3.connect(target, isolation_level=None)
-        try:
-            configure_sqlite(first)
-        finally:
-            first.close()
-        engine = create_engine(f"sqlite:///{target}", connect_args={"timeout": 15})
-    else:
-        engine = create_engine(target.replace("postgresql://", "postgresql+psycopg://", 1))
-    try:
-        with engine.begin() as conn:
-            if dialect != "sqlite":
-                conn.execute(text(f"SELECT pg_advisory_xact_lock({_SCHEMA_LOCK})"))
-            SQLModel.metadata.create_all(conn)
-            for table in SQLModel.metadata.sorted_tables:
-                for index in table.indexes:
-                    index.create(conn, checkfirst=True)
-            for name in ("revision", "compact_revision"):
-                conn.execute(
-                    text(
-                        "INSERT INTO counters (name, value) VALUES (:name, 0) "
-                        "ON CONFLICT (name) DO NOTHING"
-                    ),
-                    {"name": name},
-                )
-    finally:
-        engine.dispose()
-
-
 class Database:
     """The writer thread and the readers of one database."""
 
@@ -102,6 +67,7 @@ class Database:
         sqlite_synchronous: str = "FULL",
         pool_size: int = 10,
         write_connections: int = 1,
+        migrate_on_start: bool = True,
     ) -> None:
         self.url = url
         self.dialect, self._target = parse_url(url)
@@ -114,13 +80,21 @@ class Database:
         self._synchronous = sqlite_synchronous
         self._pool_size = pool_size
         self._write_connections = write_connections
+        self._migrate = migrate_on_start
+        self.schema: SchemaState | None = None
         self.reader: Reader
         self.writer: Writer
 
     async def open(self, clock: Clock, on_events: Callable[[list[Any]], None]) -> None:
         import asyncio
 
-        await asyncio.to_thread(create_schema, self.dialect, self._target)
+        self.schema = await asyncio.to_thread(
+            migrate, self.dialect, self._target, upgrade=self._migrate
+        )
+        if self.schema.before != self.schema.after:
+            log.info(
+                "schema migrated from %s to %s", self.schema.before or "empty", self.schema.after
+            )
         if self.is_sqlite:
             self.reader = SqliteReader(self._target)
             self.writer = Writer(
