@@ -58,11 +58,19 @@ class ThrowawayPostgres:
     def start(self) -> None:
         data = self.dir / "data"
         self._run(str(self.bin / "initdb"), "-D", str(data), "-A", "trust", "-U", self.user)
+        self.resume()
+
+    def resume(self) -> None:
+        """Starts the server on its existing data (after `halt`)."""
         options = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off"
         self._run(
-            str(self.bin / "pg_ctl"), "-D", str(data), "-o", options, "-l",
+            str(self.bin / "pg_ctl"), "-D", str(self.dir / "data"), "-o", options, "-l",
             str(self.dir / "log"), "-w", "start",
         )  # fmt: skip
+
+    def halt(self) -> None:
+        """Stops the server, keeping its data: an outage."""
+        self._run(str(self.bin / "pg_ctl"), "-D", str(self.dir / "data"), "-m", "fast", "stop")
 
     def stop(self) -> None:
         try:

@@ -166,6 +166,8 @@ async def create_server(
             pool_size=settings.db_pool_size,
             write_connections=settings.db_write_connections,
             migrate_on_start=settings.migrate_on_start,
+            connect_timeout=settings.db_connect_timeout_seconds,
+            statement_timeout_ms=settings.db_statement_timeout_ms,
         )
     except DatabaseUrlError as exc:
         raise ConfigError(str(exc)) from None

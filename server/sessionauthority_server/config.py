@@ -22,6 +22,10 @@ class Settings(BaseSettings):
     migrate_on_start: bool = True
     # PostgreSQL connections for reads.
     db_pool_size: int = Field(default=10, gt=0)
+    # PostgreSQL: how long to wait for a connection, and for one statement
+    # (0: no limit). Past either, the call is UNAVAILABLE with RetryInfo.
+    db_connect_timeout_seconds: float = Field(default=5.0, gt=0)
+    db_statement_timeout_ms: int = Field(default=10_000, ge=0)
     # PostgreSQL connections (writer threads) for writes; SQLite always has one.
     # One pipelined connection with group commit is fastest on 2 cores; more
     # help when the database is on other, bigger machines.

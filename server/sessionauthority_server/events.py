@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from . import errors, policy
 from .domain import Event
 from .errors import DomainError
+from .outage import OutageLog
 from .store import Store
 from .store.notify import CommitListener
 
@@ -146,7 +147,10 @@ class Subscription:
                     yield Progress(self.bookmark())
                 raise self.error
             try:
-                item = await asyncio.wait_for(self.queue.get(), interval)
+                # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow
+                # a cancellation that lands as its awaitable completes.
+                async with asyncio.timeout(interval):
+                    item = await self.queue.get()
             except TimeoutError:
                 mark = self.bookmark()
                 self.sent = mark
@@ -226,6 +230,7 @@ class Hub:
         self._task: asyncio.Task[None] | None = None
         self._listener = store.commit_listener(self._wake.set)
         self._listener_task: asyncio.Task[None] | None = None
+        self._outage = OutageLog(log, "event tailer")
 
     @property
     def listener(self) -> CommitListener | None:
@@ -319,7 +324,8 @@ class Hub:
             sub.end(errors.shutting_down(sub.bookmark() + 1), final_progress=True)
         if self._subs:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._drained.wait(), wait_seconds)
+                async with asyncio.timeout(wait_seconds):
+                    await self._drained.wait()
         for task in (self._listener_task, self._task):
             if task:
                 task.cancel()
@@ -329,16 +335,19 @@ class Hub:
     async def _run(self) -> None:
         while True:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.poll_interval)
+                async with asyncio.timeout(self.poll_interval):
+                    await self._wake.wait()
             self._wake.clear()
             try:
                 await self._drain()
             except asyncio.CancelledError:
                 raise
-            except Exception:
+            except Exception as exc:
                 # The next wake or poll retries from the same revision.
-                log.exception("event tailer failed; retrying")
-                await asyncio.sleep(self.poll_interval)
+                self._outage.failed(exc)
+                await asyncio.sleep(min(self.poll_interval, 1.0))
+            else:
+                self._outage.ok()
 
     async def _drain(self) -> None:
         async with self._drain_lock:

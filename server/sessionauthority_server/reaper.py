@@ -12,6 +12,7 @@ import asyncio
 import logging
 import time
 
+from .outage import OutageLog
 from .store import Store
 
 log = logging.getLogger("sessionauthority.reaper")
@@ -27,6 +28,7 @@ class Reaper:
         self.interval = interval
         self.compact_interval = compact_interval
         self.rotation = rotation
+        self._outage = OutageLog(log, "reaper pass")
 
     async def run(self) -> None:
         next_compact = time.monotonic()
@@ -48,6 +50,8 @@ class Reaper:
                         await self.store.reload_keys_if_stale()
             except asyncio.CancelledError:
                 raise
-            except Exception:
+            except Exception as exc:
                 # A busy or briefly unreachable database: try again next tick.
-                log.exception("reaper pass failed; retrying")
+                self._outage.failed(exc)
+            else:
+                self._outage.ok()

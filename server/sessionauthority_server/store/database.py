@@ -14,13 +14,12 @@ from sqlalchemy.engine import make_url
 from .. import models  # noqa: F401  (registers the tables)
 from .dialects import (
     SYNCHRONOUS,
-    PostgresReader,
     PostgresWriteConnection,
-    SqliteReader,
     SqliteWriteConnection,
 )
 from .engine import Clock, Writer
 from .notify import CommitListener
+from .readers import PostgresReader, SqliteReader
 from .reads import Reader
 from .schema import SchemaState, migrate
 
@@ -68,6 +67,8 @@ class Database:
         pool_size: int = 10,
         write_connections: int = 1,
         migrate_on_start: bool = True,
+        connect_timeout: float = 5.0,
+        statement_timeout_ms: int = 10_000,
     ) -> None:
         self.url = url
         self.dialect, self._target = parse_url(url)
@@ -81,6 +82,8 @@ class Database:
         self._pool_size = pool_size
         self._write_connections = write_connections
         self._migrate = migrate_on_start
+        self._connect_timeout = connect_timeout
+        self._statement_timeout_ms = statement_timeout_ms
         self.schema: SchemaState | None = None
         self.reader: Reader
         self.writer: Writer
@@ -108,9 +111,16 @@ class Database:
         else:
             import psycopg
 
-            self.reader = await PostgresReader.open(self._target, self._pool_size)
+            self.reader = await PostgresReader.open(
+                self._target,
+                self._pool_size,
+                connect_timeout=self._connect_timeout,
+                statement_timeout_ms=self._statement_timeout_ms,
+            )
             self.writer = Writer(
-                lambda: PostgresWriteConnection(self._target),
+                lambda: PostgresWriteConnection(
+                    self._target, self._connect_timeout, self._statement_timeout_ms
+                ),
                 self.dialect,
                 clock,
                 (psycopg.errors.UniqueViolation,),
@@ -128,7 +138,9 @@ class Database:
     def commit_listener(self, wake: Callable[[], None]) -> CommitListener | None:
         """What wakes `wake` when another process commits events; None on
         SQLite, where the tailer's poll is the only way to hear of them."""
-        return None if self.is_sqlite else CommitListener(self._target, wake)
+        if self.is_sqlite:
+            return None
+        return CommitListener(self._target, wake, connect_timeout=self._connect_timeout)
 
     async def close(self) -> None:
         await self.writer.stop()

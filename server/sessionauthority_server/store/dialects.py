@@ -152,29 +152,6 @@ def configure_sqlite(db: sqlite3.Connection, synchronous: str = "FULL") -> None:
     db.execute("PRAGMA foreign_keys=ON")
 
 
-class SqliteReader:
-    """Reads inline on the event loop: no thread hop, no await inside."""
-
-    def __init__(self, path: str) -> None:
-        self._db = sqlite3.connect(path, isolation_level=None, cached_statements=256)
-        self._db.row_factory = sqlite3.Row
-        self._db.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-        self._db.execute("PRAGMA query_only=1")
-
-    async def one(self, sql: Sql, **params: Any) -> Any:
-        return self._db.execute(sql.sqlite, params).fetchone()
-
-    async def all(self, sql: Sql, **params: Any) -> list[Any]:
-        return self._db.execute(sql.sqlite, params).fetchall()
-
-    async def scalar(self, sql: Sql, **params: Any) -> Any:
-        row = self._db.execute(sql.sqlite, params).fetchone()
-        return None if row is None else row[0]
-
-    async def close(self) -> None:
-        self._db.close()
-
-
 class PostgresWriteConnection:
     """A batch runs in pipeline mode: statements whose results a unit does
     not read (SAVEPOINT, INSERT, UPDATE) are sent without waiting, so a
@@ -182,13 +159,19 @@ class PostgresWriteConnection:
     error surfaces at a later read or at the unit's end (`release` syncs),
     still inside the unit that sent it; the savepoint then rolls it back."""
 
-    def __init__(self, dsn: str) -> None:
+    def __init__(self, dsn: str, connect_timeout: float, statement_timeout_ms: int) -> None:
         import psycopg
         from psycopg.rows import dict_row
 
         self._errors = psycopg.Error
         self.pipelined = True
-        self._db = psycopg.connect(dsn, autocommit=True, row_factory=dict_row)
+        self._db = psycopg.connect(
+            dsn,
+            autocommit=True,
+            row_factory=dict_row,
+            connect_timeout=max(1, round(connect_timeout)),
+            options=f"-c statement_timeout={statement_timeout_ms}",
+        )
         self._cur = self._db.cursor()
         self._pipeline: contextlib.AbstractContextManager[Any] | None = None
         self._pipe: Any = None
@@ -279,30 +262,3 @@ class PostgresWriteConnection:
 
     def close(self) -> None:
         self._db.close()
-
-
-class PostgresReader:
-    def __init__(self, pool: Any) -> None:
-        self._pool = pool
-
-    @classmethod
-    async def open(cls, dsn: str, size: int) -> PostgresReader:
-        import asyncpg
-
-        pool = await asyncpg.create_pool(dsn, min_size=1, max_size=size)
-        return cls(pool)
-
-    async def one(self, sql: Sql, **params: Any) -> Any:
-        text, args = sql.asyncpg(params)
-        return await self._pool.fetchrow(text, *args)
-
-    async def all(self, sql: Sql, **params: Any) -> list[Any]:
-        text, args = sql.asyncpg(params)
-        return list(await self._pool.fetch(text, *args))
-
-    async def scalar(self, sql: Sql, **params: Any) -> Any:
-        text, args = sql.asyncpg(params)
-        return await self._pool.fetchval(text, *args)
-
-    async def close(self) -> None:
-        await self._pool.close()

@@ -48,6 +48,7 @@ from typing import Any, Protocol, TypeVar
 
 from ..domain import Event, Session
 from ..errors import DomainError, storage_unavailable
+from ..outage import OutageLog
 from .sql import Sql
 
 log = logging.getLogger("sessionauthority.store")
@@ -195,6 +196,7 @@ class Writer:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._lanes = [_Lane(f"store-writer-{i}") for i in range(lanes)]
         self.batches = 0
+        self._outage = OutageLog(log, "writing to the database")
 
     def start(self) -> None:
         self._loop = asyncio.get_running_loop()
@@ -268,6 +270,7 @@ class Writer:
                 events.extend(job.events)
             base = conn.flush(events) if events else 0
             conn.commit()
+            self._outage.ok()
         except (*self._conflicts, *self._unattributed) as exc:
             self._discard_connection(lane)
             if attempt < 3 and (len(batch) > 1 or isinstance(exc, self._conflicts)):
@@ -286,7 +289,7 @@ class Writer:
         except Exception as exc:
             # The transaction as a whole failed (lost connection, disk full):
             # nothing of it was kept, so every caller is told to retry.
-            log.warning("write batch of %d failed: %s", len(batch), exc)
+            self._outage.failed(exc, connection_only=True)
             self._discard_connection(lane)
             error = storage_unavailable(type(exc).__name__)
             for job in batch:

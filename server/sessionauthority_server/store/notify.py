@@ -20,6 +20,8 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from ..outage import OutageLog
+
 log = logging.getLogger("sessionauthority.notify")
 
 CHANNEL = "sessionauthority_events"
@@ -34,11 +36,14 @@ class CommitListener:
         *,
         check_interval: float = 1.0,
         max_backoff: float = 2.0,
+        connect_timeout: float = 5.0,
     ) -> None:
         self._dsn = dsn
         self._wake = wake
         self._check_interval = check_interval
         self._max_backoff = max_backoff
+        self._connect_timeout = connect_timeout
+        self._outage = OutageLog(log, "listening for commits")
         self.connected = asyncio.Event()
         self.reconnects = 0
 
@@ -50,6 +55,7 @@ class CommitListener:
             try:
                 conn = await self._connect()
                 backoff = 0.05
+                self._outage.ok()
                 self.connected.set()
                 # Catch up on whatever committed while nobody listened.
                 self._wake()
@@ -57,7 +63,7 @@ class CommitListener:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                log.warning("listening for commits failed (%s); retrying", type(exc).__name__)
+                self._outage.failed(exc, connection_only=True)
             finally:
                 self.connected.clear()
                 if conn is not None:
@@ -72,7 +78,9 @@ class CommitListener:
         import asyncpg
 
         conn = await asyncpg.connect(
-            self._dsn, timeout=5, server_settings={"application_name": APPLICATION_NAME}
+            self._dsn,
+            timeout=self._connect_timeout,
+            server_settings={"application_name": APPLICATION_NAME},
         )
         await conn.add_listener(CHANNEL, self._on_notice)
         return conn
@@ -87,7 +95,8 @@ class CommitListener:
         conn.add_termination_listener(lambda _conn: lost.set())
         while not conn.is_closed():
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(lost.wait(), self._check_interval)
+                async with asyncio.timeout(self._check_interval):
+                    await lost.wait()
             if lost.is_set() or conn.is_closed():
                 return
             await conn.fetchval("SELECT 1", timeout=self._check_interval * 5)
