@@ -10,6 +10,7 @@ import time
 
 import asyncpg
 import pytest
+from google.protobuf import duration_pb2
 from sessionauthority.v1 import session_service_pb2 as pb
 
 from .helpers import WAIT, Watch, create
@@ -87,4 +88,24 @@ async def test_killing_the_listener_loses_and_repeats_nothing(make_server):
         after.append(sid)
     marker = (await create(b, subject="u1")).session.session_id
     assert (await w.event()).session.session_id == marker  # nothing repeated before it
+    w.cancel()
+
+
+async def test_two_reapers_expire_each_session_exactly_once(make_server):
+    a, b = await replicas(make_server, reaper_interval_seconds=0.05)
+    w = Watch(a.sessions, subject_id="due")
+    await w.progress()
+    ids = set()
+    for i in range(40):
+        r = await create([a, b][i % 2], subject="due", ttl=duration_pb2.Duration(seconds=60))
+        ids.add(r.session.session_id)
+    assert len([await w.event() for _ in range(40)]) == 40  # the creates
+    for replica in (a, b):
+        replica.clock.advance(61)  # both reapers now see all 40 as due
+    expired = [await w.event() for _ in range(40)]
+    assert {e.type for e in expired} == {T.SESSION_EVENT_TYPE_EXPIRED}
+    assert {e.session.session_id for e in expired} == ids  # each once
+    # Nothing more: the next event is a marker, not a second EXPIRED.
+    marker = await create(b, subject="due")
+    assert (await w.event()).session.session_id == marker.session.session_id
     w.cancel()
