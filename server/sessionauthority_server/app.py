@@ -20,6 +20,7 @@ from sessionauthority.v1 import (
 
 from .config import Settings, is_loopback
 from .events import Hub
+from .metrics import Metrics, MetricsInterceptor
 from .reaper import Reaper
 from .services.auth import Authenticator, AuthInterceptor
 from .services.sessions import SessionServicer
@@ -134,6 +135,8 @@ class App:
     hub: Hub
     health: health.aio.HealthServicer
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    metrics: Metrics | None = None
+    metrics_port: int = 0
 
     async def stop(self, grace: float | None = None) -> None:
         """Drains: NOT_SERVING first so balancers move away; watch streams get
@@ -148,6 +151,8 @@ class App:
         for task in self.tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        if self.metrics is not None:
+            self.metrics.stop()
         await self.store.close()
 
 
@@ -200,7 +205,12 @@ async def create_server(
         open_mode_allowed=is_loopback(address.rsplit(":", 1)[0]),
         clock=lambda: clock() / 1_000_000,
     )
-    server = grpc.aio.server(options=SERVER_OPTIONS, interceptors=[AuthInterceptor(auth)])
+    interceptors: list[grpc.aio.ServerInterceptor] = [AuthInterceptor(auth)]
+    metrics = Metrics() if settings.metrics_port else None
+    if metrics is not None:
+        metrics.bind(store, hub)
+        interceptors.insert(0, MetricsInterceptor(metrics))
+    server = grpc.aio.server(options=SERVER_OPTIONS, interceptors=interceptors)
     session_service_pb2_grpc.add_SessionServiceServicer_to_server(
         SessionServicer(store, hub), server
     )
@@ -216,4 +226,15 @@ async def create_server(
     for name in ("", *SERVICE_NAMES):
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
     log.info("serving on %s (database %s)", address.rsplit(":", 1)[0] + f":{port}", db.dialect)
-    return App(server, port, store, hub, health_servicer, tasks)
+    app = App(server, port, store, hub, health_servicer, tasks, metrics)
+    if metrics is not None:
+        host = settings.metrics_host or address.rsplit(":", 1)[0].strip("[]")
+        try:
+            app.metrics_port = metrics.serve(host, settings.metrics_port)
+        except OSError as exc:
+            await app.stop(0)
+            raise ConfigError(
+                f"cannot serve metrics on {host}:{settings.metrics_port}: {exc}"
+            ) from None
+        log.info("metrics on http://%s:%d/metrics", host, app.metrics_port)
+    return app

@@ -28,7 +28,8 @@ def _settings(args: argparse.Namespace) -> Settings:
     overrides = {
         k: v
         for k, v in vars(args).items()
-        if k in ("host", "port", "database_url", "tls_cert", "tls_key", "tls_client_ca")
+        if k
+        in ("host", "port", "database_url", "tls_cert", "tls_key", "tls_client_ca", "metrics_port")
         and v is not None
     }
     return Settings(**overrides)
@@ -168,6 +169,9 @@ def main(argv: list[str] | None = None) -> int:
     p_serve.add_argument("--tls-cert", help="PEM certificate chain: serve TLS")
     p_serve.add_argument("--tls-key", help="PEM private key for --tls-cert")
     p_serve.add_argument("--tls-client-ca", help="PEM CA: require client certificates (mTLS)")
+    p_serve.add_argument(
+        "--metrics-port", type=int, help="serve Prometheus metrics on this port (default off)"
+    )
     p_watch = sub.add_parser("watch", help="print session events as they commit")
     p_watch.add_argument("--target", default="127.0.0.1:50051", help="server host:port")
     p_watch.add_argument("--subject", help="only this subject's sessions")

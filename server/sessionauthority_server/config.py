@@ -77,6 +77,10 @@ class Settings(BaseSettings):
     max_watch_streams: int = Field(default=10000, gt=0)
     # Per API key (open mode has none), so one client cannot starve the rest.
     max_watch_streams_per_caller: int = Field(default=1000, gt=0)
+    # Prometheus metrics at http://METRICS_HOST:METRICS_PORT/metrics (0: off).
+    # Empty host: the address the gRPC server listens on.
+    metrics_port: int = Field(default=0, ge=0, le=65535)
+    metrics_host: str = ""
     # How long SIGTERM waits for in-flight calls.
     shutdown_grace_seconds: float = Field(default=10.0, ge=0)
 

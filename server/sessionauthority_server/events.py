@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
 from . import errors, policy
@@ -228,9 +228,22 @@ class Hub:
         self._closed = False
         self._drained = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
-        self._listener = store.commit_listener(self._wake.set)
+        self._listener = store.commit_listener(self._heard)
+        # The newest revision known to be committed (ours, or another
+        # replica's by its notice): the tailer's lag is the distance to it.
+        self.head_revision = 0
+        # Called with each batch dispatched to the streams (metrics).
+        self.on_dispatch: Callable[[list[Event]], None] | None = None
         self._listener_task: asyncio.Task[None] | None = None
         self._outage = OutageLog(log, "event tailer")
+
+    def _heard(self, revision: int) -> None:
+        self.head_revision = max(self.head_revision, revision)
+        self._wake.set()
+
+    @property
+    def lag_revisions(self) -> int:
+        return max(0, self.head_revision - self.tail_revision)
 
     @property
     def listener(self) -> CommitListener | None:
@@ -261,6 +274,10 @@ class Hub:
         self._dispatch(fresh)
 
     def _dispatch(self, events: list[Event]) -> None:
+        if not events:
+            return
+        if self.on_dispatch is not None:
+            self.on_dispatch(events)
         index = self._index
         for event in events:
             s = event.session
@@ -273,6 +290,7 @@ class Hub:
                 for sub in index.get(key, ()):
                     sub.offer(event)
             self.tail_revision = event.revision
+        self.head_revision = max(self.head_revision, self.tail_revision)
 
     @contextlib.asynccontextmanager
     async def subscribe(

@@ -77,7 +77,7 @@ class Store:
         revision order, right after COMMIT (the watch hub subscribes here)."""
         self._listeners.append(listener)
 
-    def commit_listener(self, wake: Callable[[], None]) -> CommitListener | None:
+    def commit_listener(self, wake: Callable[[int], None]) -> CommitListener | None:
         """Wakes `wake` when another replica commits events (PostgreSQL)."""
         return self.db.commit_listener(wake)
 

@@ -135,7 +135,7 @@ class Database:
             )
         self.writer.start()
 
-    def commit_listener(self, wake: Callable[[], None]) -> CommitListener | None:
+    def commit_listener(self, wake: Callable[[int], None]) -> CommitListener | None:
         """What wakes `wake` when another process commits events; None on
         SQLite, where the tailer's poll is the only way to hear of them."""
         if self.is_sqlite:

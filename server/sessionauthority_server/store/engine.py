@@ -196,6 +196,8 @@ class Writer:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._lanes = [_Lane(f"store-writer-{i}") for i in range(lanes)]
         self.batches = 0
+        # Called on a writer thread with each batch's unit count (metrics).
+        self.on_batch: Callable[[int], None] | None = None
         self._outage = OutageLog(log, "writing to the database")
 
     def start(self) -> None:
@@ -298,6 +300,8 @@ class Writer:
                 job.events = []
             events = []
         self.batches += 1
+        if self.on_batch is not None:
+            self.on_batch(len(batch))
         assert self._loop is not None
         self._loop.call_soon_threadsafe(self._deliver, batch, events, base)
 

@@ -3,7 +3,8 @@
 Every writing batch that records events calls `pg_notify` inside its own
 transaction (in the flush statement, no extra round trip), so PostgreSQL
 delivers the notice exactly when the batch commits. Each replica keeps one
-dedicated connection LISTENing and wakes its event tailer on every notice.
+dedicated connection LISTENing and wakes its event tailer on every notice
+(with the batch's last revision, so the tailer knows how far behind it is).
 
 A notice carries no data: the tailer always reads the events table from its
 last revision, so a lost, duplicated or reordered notice can only cost
@@ -32,7 +33,7 @@ class CommitListener:
     def __init__(
         self,
         dsn: str,
-        wake: Callable[[], None],
+        wake: Callable[[int], None],
         *,
         check_interval: float = 1.0,
         max_backoff: float = 2.0,
@@ -58,7 +59,7 @@ class CommitListener:
                 self._outage.ok()
                 self.connected.set()
                 # Catch up on whatever committed while nobody listened.
-                self._wake()
+                self._wake(0)
                 await self._hold(conn)
             except asyncio.CancelledError:
                 raise
@@ -85,8 +86,12 @@ class CommitListener:
         await conn.add_listener(CHANNEL, self._on_notice)
         return conn
 
-    def _on_notice(self, *_: Any) -> None:
-        self._wake()
+    def _on_notice(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
+        # The payload is the batch's last revision: how far the tailer is behind.
+        try:
+            self._wake(int(payload))
+        except ValueError:
+            self._wake(0)
 
     async def _hold(self, conn: Any) -> None:
         """Returns when the connection is gone. A closed socket is seen at

@@ -40,6 +40,9 @@ class SqliteReader:
         row = self._execute(sql, params).fetchone()
         return None if row is None else row[0]
 
+    def connections(self) -> tuple[int, int]:
+        return 1, 0  # one connection, and a read never holds it across an await
+
     async def close(self) -> None:
         self._db.close()
 
@@ -101,6 +104,10 @@ class PostgresReader:
 
     async def scalar(self, sql: Sql, **params: Any) -> Any:
         return await self._call(self._pool.fetchval, sql, params)
+
+    def connections(self) -> tuple[int, int]:
+        size = self._pool.get_size()
+        return size, size - self._pool.get_idle_size()
 
     async def close(self) -> None:
         await self._pool.close()
