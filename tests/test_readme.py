@@ -7,7 +7,9 @@ import asyncio
 import json
 import os
 import re
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,7 +51,7 @@ async def test_python_examples_run_as_written(h):
 
 
 async def test_buf_curl_examples_run_as_written(h):
-    create, validate, renew, revoke = blocks("sh", "buf curl")
+    create, validate, renew, revoke = [b for b in blocks("sh", "buf curl") if "initdb" not in b]
     values: dict[str, str] = {}
 
     async def curl(block: str) -> dict:
@@ -76,3 +78,49 @@ async def test_buf_curl_examples_run_as_written(h):
     after = await curl(validate)
     assert after.get("valid", False) is False
     assert after["invalidReason"] == "INVALID_REASON_SESSION_REVOKED"
+
+
+async def test_running_at_scale_runs_as_written(postgres):
+    """The two-replica walk-through, with its ports and paths moved out of
+    the way of anything else on the machine."""
+    (block,) = blocks("sh", "initdb")
+    # Not pytest's tmp_path: PostgreSQL's own user must be able to reach it.
+    tmp_path = Path(tempfile.mkdtemp(prefix="sa-readme-"))
+    os.chmod(tmp_path, 0o755)
+    ports = {p: str(_free_port()) for p in ("5433", "50051", "50052", "9151", "9152")}
+    script = block.replace("/tmp/sa-pg", str(tmp_path / "pg"))
+    for old, new in ports.items():
+        script = script.replace(old, new)
+    if os.geteuid() == 0:  # as the README says for root
+        for tool in ("initdb", "pg_ctl"):
+            script = script.replace(f"$PG/{tool}", f"runuser -u postgres -- $PG/{tool}")
+        script = f"mkdir -p {tmp_path}/pg && chown postgres {tmp_path}/pg\n" + script
+    out_file = tmp_path / "out"
+    watch_out = tmp_path / "watch.out"
+    script = (
+        "set -e\ntrap 'kill $(jobs -p) 2>/dev/null; wait; "
+        + ("runuser -u postgres -- " if os.geteuid() == 0 else "")
+        + f"$PG/pg_ctl -D {tmp_path}/pg -m immediate stop >/dev/null' EXIT\n"
+        + script
+        # Wait (bounded) for the watcher on B to print the revocation.
+        + f"for i in $(seq 100); do grep -q REVOKED {watch_out} && break; sleep 0.1; done\n"
+    ).replace("--from-revision 1 &", f"--from-revision 1 > {watch_out} &")
+    proc = await asyncio.create_subprocess_exec(
+        "bash", "-c", script, cwd=ROOT, env={**os.environ, "TMPDIR": str(tmp_path)},
+        stdout=out_file.open("w"), stderr=asyncio.subprocess.STDOUT,
+    )  # fmt: skip
+    try:
+        assert await asyncio.wait_for(proc.wait(), WAIT) == 0, out_file.read_text()
+        watched = watch_out.read_text()
+        assert "CREATED" in watched and "REVOKED" in watched, watched
+        assert "sessionauthority_tailer_lag_seconds" in out_file.read_text()
+    finally:
+        shutil.rmtree(tmp_path, ignore_errors=True)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
