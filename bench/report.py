@@ -57,6 +57,24 @@ def write(
             f" revoke p99 {fan['last_p99_ms']:.1f} ms (from sending RevokeSession).",
             f"- {idle['streams']} idle watch streams: server RSS {idle['rss_before_mib']:.0f} →"
             f" {idle['rss_mib']:.0f} MiB.",
+        ]
+        if "replicas" in r:
+            rep = r["replicas"]
+            cross = rep["cross"]
+            lines += [
+                f"- Cross-replica: a revoke on replica A heard by a watcher on replica B"
+                f" (LISTEN/NOTIFY), over {cross['deliveries'] // 4} revokes:"
+                f" p50 {cross['p50_ms']:.1f} ms, p99 {cross['p99_ms']:.1f} ms"
+                f" ({cross['deliveries']} of {cross['expected']} deliveries).",
+                "- Two replicas against one, concurrency 32 spread over both (same machine,"
+                " same PostgreSQL): "
+                + "; ".join(
+                    f"{op} {rep['two'][op]['rps']:.0f}/s ({rep['ratio_to_one'][op]:.2f}x one)"
+                    for op in rep["two"]
+                )
+                + ".",
+            ]
+        lines += [
             "",
             "Targets (issue: storage engine), at concurrency 32: "
             + "; ".join(f"{op} {_ratio(r, op, 32):.2f}x (≥ {t}x)" for op, t in TARGETS.items())

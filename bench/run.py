@@ -23,7 +23,8 @@ from pathlib import Path
 import grpc
 from sessionauthority.v1 import session_service_pb2 as pb
 from sessionauthority.v1 import session_service_pb2_grpc as pb_grpc
-from sessionauthority_server.store.database import create_schema, parse_url
+from sessionauthority_server.store.database import parse_url
+from sessionauthority_server.store.schema import migrate
 
 from . import report
 from .seed import seed
@@ -78,15 +79,19 @@ class Server:
         self.proc.wait(30)
 
 
-def load(target: str, op: str, conc: int, seed_file: str, seconds: float = SECONDS) -> dict:
-    procs = 1 if conc == 1 else 2
+def load(
+    target: str | list[str], op: str, conc: int, seed_file: str, seconds: float = SECONDS
+) -> dict:
+    """`target`: one server, or replicas the load processes take in turn."""
+    targets = [target] if isinstance(target, str) else target
+    procs = 1 if conc == 1 else max(2, len(targets))
     runs = [
         subprocess.Popen(
             [
                 sys.executable,
                 "-m",
                 "bench.load",
-                target,
+                targets[w % len(targets)],
                 op,
                 str(conc // procs),
                 str(seconds),
@@ -138,10 +143,13 @@ async def _watchers(target: str, n: int) -> asyncio.subprocess.Process:
     )
 
 
-async def fan_out(target: str) -> dict[str, float]:
-    """Revoke -> every one of WATCHERS streams has the event (wall clock)."""
-    per = WATCHERS // 4
-    procs = [await _watchers(target, per) for _ in range(4)]
+async def fan_out(
+    target: str, watch_target: str | None = None, watchers: int = WATCHERS
+) -> dict[str, float]:
+    """Revoke -> every one of `watchers` streams has the event (wall clock).
+    With `watch_target`, the streams are on another replica."""
+    per = watchers // 4
+    procs = [await _watchers(watch_target or target, per) for _ in range(4)]
     for p in procs:
         assert p.stdout is not None
         assert (await p.stdout.readline()).strip() == b"ready"
@@ -190,7 +198,7 @@ async def idle_streams(server: Server) -> dict[str, float]:
 
 def bench_backend(backend: str, url: str, tmp: Path) -> dict:
     dialect, target = parse_url(url)
-    create_schema(dialect, target)
+    migrate(dialect, target)
     server = Server(url)
     out: dict = {"backend": backend, "matrix": {}, "validate_scale": {}}
     try:
@@ -215,9 +223,30 @@ def bench_backend(backend: str, url: str, tmp: Path) -> dict:
         print(f"[{backend}] fan-out {out['fan_out']}", flush=True)
         out["idle"] = asyncio.run(idle_streams(server))
         print(f"[{backend}] idle streams {out['idle']}", flush=True)
+        if backend == "postgresql":
+            out["replicas"] = replicas(server, url, seed_file, out["matrix"])
+            print(f"[{backend}] replicas {out['replicas']}", flush=True)
     finally:
         server.stop()
     return out
+
+
+def replicas(a: Server, url: str, seed_file: str, single: dict) -> dict:
+    """A second replica on the same PostgreSQL: a revoke on A heard by
+    watchers on B, and writes spread over both against A alone."""
+    b = Server(url)
+    try:
+        crossing = asyncio.run(fan_out(a.target, watch_target=b.target, watchers=4))
+        both = {}
+        for op in ("Health/Check", "CreateSession", "RenewSession", "ValidateSession"):
+            both[op] = load([a.target, b.target], op, 32, seed_file)
+        return {
+            "cross": crossing,
+            "two": both,
+            "ratio_to_one": {op: both[op]["rps"] / single[f"{op}@32"]["rps"] for op in both},
+        }
+    finally:
+        b.stop()
 
 
 def main() -> None:
