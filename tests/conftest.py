@@ -58,6 +58,7 @@ POSTGRES_MODULES = {
     "test_rate_limits",
     "test_replicas",
     "test_metrics",
+    "test_sdk_client",
 }
 # Any fixed 32-byte key: PostgreSQL has no file to keep a generated one beside.
 TEST_ENCRYPTION_KEY = "c2Vzc2lvbi1hdXRob3JpdHktdGVzdC1rZXktMzJieXQ"

@@ -10,19 +10,23 @@ connection recycling and RESOURCE_EXHAUSTED (too slow) endings.
     for event in watch(stub, subject_id="user-42"):
         print(event.revision, event.type, event.session.state)
 
-It raises on OUT_OF_RANGE (history you asked for is gone: reload your state
-from ListSessions and watch from the revision you get back) and on errors
-that a retry cannot fix (bad arguments, credentials).
+It raises `errors.HistoryCompacted` on OUT_OF_RANGE (history you asked for
+is gone: reload your state from ListSessions and watch from
+`compact_revision`) and a `SessionAuthorityError` on errors that a retry
+cannot fix (bad arguments, credentials). `awatch()` is the same for asyncio.
 """
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any
 
 import grpc
 
+from .errors import from_rpc_error
 from .v1 import session_service_pb2 as pb
 from .v1 import session_service_pb2_grpc as pb_grpc
 
@@ -94,7 +98,7 @@ def watch(
             error: grpc.RpcError | None = None
         except grpc.RpcError as exc:
             if exc.code() not in RETRYABLE:  # type: ignore[attr-defined]
-                raise
+                raise from_rpc_error(exc) from None
             error = exc
         finally:
             done.set()
@@ -109,3 +113,69 @@ def _watchdog(call: object, heard: list[float], done: threading.Event, idle: flo
         if time.monotonic() - heard[0] > idle:
             call.cancel()  # type: ignore[attr-defined]
             return
+
+
+async def awatch(
+    stub: pb_grpc.SessionServiceStub,
+    *,
+    subject_id: str = "",
+    session_id: str = "",
+    reference: str = "",
+    start_revision: int = 0,
+    on_progress: Callable[[int], None] | None = None,
+    on_reconnect: Callable[[grpc.RpcError, int], None] | None = None,
+    max_backoff_seconds: float = 10.0,
+    idle_timeout_seconds: float = 30.0,
+    metadata: tuple[tuple[str, str], ...] = (),
+) -> AsyncIterator[pb.SessionEvent]:
+    """`watch()` for a `grpc.aio` stub: the same guarantees and arguments."""
+    next_revision = start_revision
+    backoff = 0.1
+    while True:
+        request = pb.WatchSessionsRequest(
+            subject_id=subject_id,
+            session_id=session_id,
+            reference=reference,
+            start_revision=next_revision,
+        )
+        call: Any = stub.WatchSessions(request, metadata=metadata)
+        error: grpc.RpcError | None = None
+        try:
+            while True:
+                try:
+                    async with asyncio.timeout(idle_timeout_seconds):
+                        message = await call.read()
+                except TimeoutError:
+                    call.cancel()  # silent too long: presumed cut off
+                    error = _Silent()
+                    break
+                if message is grpc.aio.EOF:
+                    break
+                backoff = 0.1
+                if message.HasField("event"):
+                    next_revision = message.event.revision + 1
+                    yield message.event
+                else:
+                    next_revision = max(next_revision, message.progress.revision + 1)
+                    if on_progress:
+                        on_progress(message.progress.revision)
+        except grpc.RpcError as exc:
+            if exc.code() not in RETRYABLE:  # type: ignore[attr-defined]
+                raise from_rpc_error(exc) from None
+            error = exc
+        finally:
+            call.cancel()
+        if on_reconnect and error is not None:
+            on_reconnect(error, next_revision)
+        await asyncio.sleep(backoff)
+        backoff = min(backoff * 2, max_backoff_seconds)
+
+
+class _Silent(grpc.RpcError):
+    """A stream cancelled by the idle watchdog."""
+
+    def code(self) -> grpc.StatusCode:
+        return grpc.StatusCode.CANCELLED
+
+    def details(self) -> str:
+        return "no message within the idle timeout"

@@ -1,0 +1,139 @@
+"""Request builders and channel options shared by the sync and the async
+client: keyword arguments in, generated request messages out."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import grpc
+from google.protobuf import duration_pb2
+
+from .v1 import session_pb2 as spb
+from .v1 import session_service_pb2 as pb
+from .v1 import subject_service_pb2 as sub_pb
+
+# Calls that are safe to send twice. CreateSession qualifies because the
+# client gives every create a request_id; RenewSession because a retry
+# inside the grace window gets the same pair back. StartSession (a
+# single-use code) and UpdateSessionMetadata (an event per call) do not.
+IDEMPOTENT = {
+    "SessionService": (
+        "CreateSession", "GetSession", "ListSessions", "ValidateSession", "RenewSession",
+        "RevokeSession", "RevokeSessions", "GetJwks",
+    ),
+    "SubjectService": ("GetSubject", "TerminateSubject", "ReinstateSubject"),
+}  # fmt: skip
+
+SERVICE_CONFIG = json.dumps(
+    {
+        "methodConfig": [
+            {
+                "name": [
+                    {"service": f"sessionauthority.v1.{service}", "method": method}
+                    for service, methods in IDEMPOTENT.items()
+                    for method in methods
+                ],
+                "retryPolicy": {
+                    "maxAttempts": 4,
+                    "initialBackoff": "0.1s",
+                    "maxBackoff": "2s",
+                    "backoffMultiplier": 2,
+                    "retryableStatusCodes": ["UNAVAILABLE"],
+                },
+            }
+        ]
+    }
+)
+CHANNEL_OPTIONS: list[tuple[str, Any]] = [
+    ("grpc.service_config", SERVICE_CONFIG),
+    ("grpc.enable_retries", 1),
+    ("grpc.keepalive_time_ms", 30_000),
+]
+
+
+@dataclass(frozen=True)
+class Tls:
+    """TLS for the channel. All None: the system's root certificates. With
+    `certificate_chain` and `private_key`: a client certificate (mTLS)."""
+
+    root_certificates: bytes | None = None
+    certificate_chain: bytes | None = None
+    private_key: bytes | None = None
+
+    def credentials(self) -> grpc.ChannelCredentials:
+        return grpc.ssl_channel_credentials(
+            self.root_certificates, self.private_key, self.certificate_chain
+        )
+
+
+def auth_metadata(api_key: str | None) -> tuple[tuple[str, str], ...]:
+    return (("authorization", f"Bearer {api_key}"),) if api_key else ()
+
+
+def create(
+    subject_id: str,
+    *,
+    reference: str = "",
+    metadata: Mapping[str, Any] | None = None,
+    ttl_seconds: float | None = None,
+    request_id: str | None = None,
+    reuse_existing: bool = False,
+    pending: bool = False,
+    user_agent: str = "",
+    ip_address: str = "",
+    device_name: str = "",
+) -> pb.CreateSessionRequest:
+    request = pb.CreateSessionRequest(
+        subject_id=subject_id,
+        reference=reference,
+        # Every create carries a request_id, so a retry returns the first answer.
+        request_id=request_id or f"sdk-{uuid.uuid4().hex}",
+        reuse_existing=reuse_existing,
+        pending=pending,
+        client=spb.ClientInfo(
+            user_agent=user_agent, ip_address=ip_address, device_name=device_name
+        ),
+    )
+    if metadata:
+        request.metadata.update(dict(metadata))
+    if ttl_seconds is not None:
+        request.ttl.CopyFrom(duration(ttl_seconds))
+    return request
+
+
+def duration(seconds: float) -> duration_pb2.Duration:
+    d = duration_pb2.Duration()
+    d.FromNanoseconds(int(seconds * 1e9))
+    return d
+
+
+def end_reason(reason: str | int | None) -> int:
+    """ "LOGOUT", "END_REASON_LOGOUT" or the enum number."""
+    if reason is None:
+        return 0
+    if isinstance(reason, int):
+        return reason
+    name = reason if reason.startswith("END_REASON_") else f"END_REASON_{reason.upper()}"
+    return spb.EndReason.Value(name)
+
+
+def termination_reason(reason: str | int) -> int:
+    if isinstance(reason, int):
+        return reason
+    name = reason if reason.startswith("TERMINATION_") else f"TERMINATION_REASON_{reason.upper()}"
+    return sub_pb.TerminationReason.Value(name)
+
+
+def states(values: Iterable[str | int]) -> list[int]:
+    out = []
+    for v in values:
+        if isinstance(v, int):
+            out.append(v)
+        else:
+            name = v if v.startswith("SESSION_STATE_") else f"SESSION_STATE_{v.upper()}"
+            out.append(spb.SessionState.Value(name))
+    return out
