@@ -1,15 +1,32 @@
 """Session Authority's Python client: the generated stubs (`sessionauthority.v1`)
 and, on top of them, `SessionAuthorityClient` / `AsyncSessionAuthorityClient`,
-typed errors (`sessionauthority.errors`) and a resuming `watch()`."""
+typed errors (`sessionauthority.errors`), a resuming `watch()` and
+`LocalVerifier` (offline token checks; needs PyJWT, imported on first use)."""
 
 from __future__ import annotations
 
 from .client import AsyncSessionAuthorityClient, SessionAuthorityClient, Tls
 from .errors import SessionAuthorityError
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from .verifier import LocalVerifier, Verification
+
+
+def __getattr__(name: str) -> object:
+    # PyJWT is needed only by LocalVerifier: import it only when asked for.
+    if name in ("LocalVerifier", "Verification"):
+        from . import verifier
+
+        return getattr(verifier, name)
+    raise AttributeError(name)
+
+
 __all__ = [
     "AsyncSessionAuthorityClient",
+    "LocalVerifier",
     "SessionAuthorityClient",
     "SessionAuthorityError",
     "Tls",
+    "Verification",
 ]

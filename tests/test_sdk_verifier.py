@@ -1,0 +1,106 @@
+"""LocalVerifier against a live server: offline checks that hear a revoke
+within a second, remember revocations from before they started, fail closed
+when the server goes quiet, and follow a signing-key rotation."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import jwt
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sessionauthority import LocalVerifier, SessionAuthorityClient
+
+LIVE = {"watch_progress_interval_seconds": 0.2}
+
+
+def until(check, seconds: float) -> float:  # type: ignore[no-untyped-def]
+    """Seconds until `check()` is true; fails past `seconds`."""
+    started = time.monotonic()
+    while not check():
+        assert time.monotonic() - started < seconds, "not within the deadline"
+        time.sleep(0.002)
+    return time.monotonic() - started
+
+
+async def test_a_revoke_is_refused_locally_within_a_second(make_server):
+    h = await make_server(**LIVE)
+
+    def run() -> float:
+        with SessionAuthorityClient(h.target) as client:
+            before = client.create_session("v-0")
+            client.revoke_session(before.session.session_id)
+            with LocalVerifier(h.target, fail_closed_after=2) as verifier:
+                assert verifier.wait_ready()
+                # Revoked before the verifier started: its history says so.
+                assert verifier.verify(before.tokens.access_token).reason == "SESSION_REVOKED"
+                live = client.create_session("v-1")
+                ok = verifier.verify(live.tokens.access_token)
+                assert ok.valid and ok.subject_id == "v-1"
+                assert ok.session_id == live.session.session_id
+                client.revoke_session(live.session.session_id)
+                return until(
+                    lambda: verifier.verify(live.tokens.access_token).reason == "SESSION_REVOKED",
+                    1.0,
+                )
+
+    took = await asyncio.wait_for(asyncio.to_thread(run), 30)
+    assert took < 1.0
+
+
+async def test_forged_and_garbage_tokens(make_server):
+    h = await make_server(**LIVE)
+
+    def run() -> None:
+        with SessionAuthorityClient(h.target) as client:
+            real = client.create_session("v-2").tokens.access_token
+        with LocalVerifier(h.target) as verifier:
+            assert verifier.wait_ready()
+            claims = jwt.decode(real, options={"verify_signature": False})
+            kid = jwt.get_unverified_header(real)["kid"]
+            forged = jwt.encode(
+                claims, Ed25519PrivateKey.generate(), algorithm="EdDSA", headers={"kid": kid}
+            )
+            assert verifier.verify(forged).reason == "BAD_SIGNATURE"
+            assert verifier.verify("not a token").reason == "MALFORMED"
+
+    await asyncio.wait_for(asyncio.to_thread(run), 30)
+
+
+async def test_fails_closed_when_the_server_stops(make_server):
+    h = await make_server(**LIVE)
+    token = (await asyncio.to_thread(_create, h.target, "v-3")).tokens.access_token
+    verifier = LocalVerifier(h.target, fail_closed_after=1.0)
+    await asyncio.to_thread(verifier.start)
+    try:
+        assert await asyncio.to_thread(verifier.wait_ready)
+        assert verifier.verify(token).valid
+        await h.app.stop(0)
+        took = await asyncio.to_thread(until, lambda: verifier.verify(token).reason == "UNKNOWN", 5)
+        assert took < 3
+    finally:
+        await asyncio.to_thread(verifier.close)
+
+
+async def test_a_new_signing_key_is_fetched_on_first_sight(make_server):
+    h = await make_server(**LIVE)
+    verifier = LocalVerifier(h.target)
+    await asyncio.to_thread(verifier.start)
+    try:
+        assert await asyncio.to_thread(verifier.wait_ready)
+        old = await asyncio.to_thread(_create, h.target, "v-4")
+        await h.app.store.rotate_signing_key()
+        new = await asyncio.to_thread(_create, h.target, "v-4")
+        old_kid = jwt.get_unverified_header(old.tokens.access_token)["kid"]
+        assert jwt.get_unverified_header(new.tokens.access_token)["kid"] != old_kid
+        assert verifier.verify(old.tokens.access_token).valid
+        await asyncio.sleep(1.01)  # the verifier refetches keys at most once a second
+        # Off the event loop: the refetch is a blocking call to this loop's server.
+        assert (await asyncio.to_thread(verifier.verify, new.tokens.access_token)).valid
+    finally:
+        await asyncio.to_thread(verifier.close)
+
+
+def _create(target: str, subject: str):  # type: ignore[no-untyped-def]
+    with SessionAuthorityClient(target) as client:
+        return client.create_session(subject)
