@@ -58,6 +58,14 @@ def write(
             f"- {idle['streams']} idle watch streams: server RSS {idle['rss_before_mib']:.0f} →"
             f" {idle['rss_mib']:.0f} MiB.",
         ]
+        if "verifier" in r:
+            v = r["verifier"]
+            lines.append(
+                f"- LocalVerifier (Python SDK, one thread): {v['warm_per_s']:.0f} verifications/s"
+                f" for tokens seen before, {v['cold_per_s']:.0f}/s checking each signature"
+                f" once; a token is refused locally {v['refusal_p50_ms']:.1f} ms (p50),"
+                f" {v['refusal_p99_ms']:.1f} ms (p99) after RevokeSession returns."
+            )
         if "replicas" in r:
             rep = r["replicas"]
             cross = rep["cross"]

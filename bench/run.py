@@ -26,7 +26,7 @@ from sessionauthority.v1 import session_service_pb2_grpc as pb_grpc
 from sessionauthority_server.store.database import parse_url
 from sessionauthority_server.store.schema import migrate
 
-from . import report
+from . import report, verifier
 from .seed import seed
 
 SECONDS = float(os.environ.get("BENCH_SECONDS", "3"))
@@ -223,6 +223,8 @@ def bench_backend(backend: str, url: str, tmp: Path) -> dict:
         print(f"[{backend}] fan-out {out['fan_out']}", flush=True)
         out["idle"] = asyncio.run(idle_streams(server))
         print(f"[{backend}] idle streams {out['idle']}", flush=True)
+        out["verifier"] = verifier.measure(server.target, data["access_tokens"], SECONDS)
+        print(f"[{backend}] LocalVerifier {out['verifier']}", flush=True)
         if backend == "postgresql":
             out["replicas"] = replicas(server, url, seed_file, out["matrix"])
             print(f"[{backend}] replicas {out['replicas']}", flush=True)
