@@ -50,6 +50,14 @@ async def test_python_examples_run_as_written(h):
     assert lines[-1].split()[1] == "SESSION_EVENT_TYPE_REVOKED"
 
 
+async def test_sdk_example_runs_as_written(make_server):
+    h = await make_server(watch_progress_interval_seconds=0.2)
+    (example,) = blocks("python", "from sessionauthority import")
+    out = await run(sys.executable, "-c", example, env={"SESSION_AUTHORITY_TARGET": h.target})
+    assert "valid True subject user-42" in out
+    assert "renew after logout: SESSION_REVOKED LOGOUT" in out
+
+
 async def test_buf_curl_examples_run_as_written(h):
     create, validate, renew, revoke = [b for b in blocks("sh", "buf curl") if "initdb" not in b]
     values: dict[str, str] = {}
