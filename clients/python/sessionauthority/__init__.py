@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from .client import AsyncSessionAuthorityClient, SessionAuthorityClient, Tls
 from .errors import SessionAuthorityError
+from .managed import ManagedSession
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -25,6 +26,7 @@ def __getattr__(name: str) -> object:
 __all__ = [
     "AsyncSessionAuthorityClient",
     "LocalVerifier",
+    "ManagedSession",
     "SessionAuthorityClient",
     "SessionAuthorityError",
     "Tls",

@@ -50,11 +50,12 @@ class _Base:
         tls: rq.Tls | bool | None = None,
         timeout: float = 10.0,
         aio: bool,
+        channel: Any = None,
     ) -> None:
         self.target = target
         self.timeout = timeout
         self._metadata = rq.auth_metadata(api_key)
-        self.channel = _channel(target, tls, aio)
+        self.channel = channel if channel is not None else _channel(target, tls, aio)
         self.sessions = pb_grpc.SessionServiceStub(self.channel)
         self.subjects = sub_grpc.SubjectServiceStub(self.channel)
 
@@ -85,17 +86,21 @@ def _async_typed_errors(method: Callable[..., Any]) -> Callable[..., Any]:
 
 
 class SessionAuthorityClient(_Base):
-    """Blocking client; a context manager (closes its channel)."""
+    """Blocking client; a context manager (closes its channel). `channel`:
+    use this one instead of making one for `target` (tests, custom setups)."""
 
     def __init__(
         self,
-        target: str,
+        target: str = "",
         *,
         api_key: str | None = None,
         tls: rq.Tls | bool | None = None,
         timeout: float = 10.0,
+        channel: grpc.Channel | None = None,
     ) -> None:
-        super().__init__(target, api_key=api_key, tls=tls, timeout=timeout, aio=False)
+        super().__init__(
+            target, api_key=api_key, tls=tls, timeout=timeout, aio=False, channel=channel
+        )
 
     def __enter__(self) -> SessionAuthorityClient:
         return self
