@@ -52,10 +52,19 @@ async def test_python_examples_run_as_written(h):
 
 async def test_sdk_example_runs_as_written(make_server):
     h = await make_server(watch_progress_interval_seconds=0.2)
-    (example,) = blocks("python", "from sessionauthority import")
+    (example,) = blocks("python", "LocalVerifier(target)")
     out = await run(sys.executable, "-c", example, env={"SESSION_AUTHORITY_TARGET": h.target})
     assert "valid True subject user-42" in out
     assert "renew after logout: SESSION_REVOKED LOGOUT" in out
+
+
+async def test_managed_session_example_runs_as_written(h):
+    (example,) = blocks("python", "ManagedSession(client")
+    out = await run(sys.executable, "-c", example, env={"SESSION_AUTHORITY_TARGET": h.target})
+    assert "state ESTABLISHED" in out
+    assert "persisted True" in out
+    assert "restored True True" in out
+    assert "after logout NOT_LOGGED_IN LOGGED_OUT persisted False" in out
 
 
 async def test_buf_curl_examples_run_as_written(h):
