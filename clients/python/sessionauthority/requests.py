@@ -7,7 +7,7 @@ import json
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import grpc
 from google.protobuf import duration_pb2
@@ -111,28 +111,28 @@ def duration(seconds: float) -> duration_pb2.Duration:
     return d
 
 
-def end_reason(reason: str | int | None) -> int:
-    """ "LOGOUT", "END_REASON_LOGOUT" or the enum number."""
+def end_reason(reason: str | int | None) -> spb.EndReason.ValueType:
+    """`"LOGOUT"`, `"END_REASON_LOGOUT"` or the enum number."""
     if reason is None:
-        return 0
+        return spb.END_REASON_UNSPECIFIED
     if isinstance(reason, int):
-        return reason
+        return cast("spb.EndReason.ValueType", reason)
     name = reason if reason.startswith("END_REASON_") else f"END_REASON_{reason.upper()}"
     return spb.EndReason.Value(name)
 
 
-def termination_reason(reason: str | int) -> int:
+def termination_reason(reason: str | int) -> sub_pb.TerminationReason.ValueType:
     if isinstance(reason, int):
-        return reason
+        return cast("sub_pb.TerminationReason.ValueType", reason)
     name = reason if reason.startswith("TERMINATION_") else f"TERMINATION_REASON_{reason.upper()}"
     return sub_pb.TerminationReason.Value(name)
 
 
-def states(values: Iterable[str | int]) -> list[int]:
+def states(values: Iterable[str | int]) -> list[spb.SessionState.ValueType]:
     out = []
     for v in values:
         if isinstance(v, int):
-            out.append(v)
+            out.append(cast("spb.SessionState.ValueType", v))
         else:
             name = v if v.startswith("SESSION_STATE_") else f"SESSION_STATE_{v.upper()}"
             out.append(spb.SessionState.Value(name))

@@ -175,7 +175,7 @@ class LocalVerifier:
 
     def _fetch_keys(self) -> None:
         jwks = self._client.get_jwks()
-        keys = {k.key_id: k.key for k in jwt.PyJWKSet.from_json(jwks.jwks_json).keys}
+        keys = {k.key_id: k.key for k in jwt.PyJWKSet.from_json(jwks.jwks_json).keys if k.key_id}
         self._keys = keys
         self._keys_fetched = time.monotonic()
 

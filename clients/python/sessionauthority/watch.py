@@ -83,7 +83,7 @@ def watch(
             name="watch-idle",
         ).start()
         try:
-            for message in call:  # type: ignore[attr-defined]
+            for message in call:
                 heard[0] = time.monotonic()
                 backoff = 0.1
                 if message.HasField("event"):
@@ -97,7 +97,7 @@ def watch(
                         on_progress(message.progress.revision)
             error: grpc.RpcError | None = None
         except grpc.RpcError as exc:
-            if exc.code() not in RETRYABLE:  # type: ignore[attr-defined]
+            if exc.code() not in RETRYABLE:
                 raise from_rpc_error(exc) from None
             error = exc
         finally:
@@ -108,10 +108,10 @@ def watch(
         backoff = min(backoff * 2, max_backoff_seconds)
 
 
-def _watchdog(call: object, heard: list[float], done: threading.Event, idle: float) -> None:
+def _watchdog(call: grpc.Call, heard: list[float], done: threading.Event, idle: float) -> None:
     while not done.wait(min(1.0, idle / 2)):
         if time.monotonic() - heard[0] > idle:
-            call.cancel()  # type: ignore[attr-defined]
+            call.cancel()
             return
 
 
@@ -160,7 +160,7 @@ async def awatch(
                     if on_progress:
                         on_progress(message.progress.revision)
         except grpc.RpcError as exc:
-            if exc.code() not in RETRYABLE:  # type: ignore[attr-defined]
+            if exc.code() not in RETRYABLE:
                 raise from_rpc_error(exc) from None
             error = exc
         finally:
