@@ -9,10 +9,11 @@ PORT ?= 50051
 
 .PHONY: run test lint generate check-generated bench clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml clients/python/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	# The client first, from this repository: the server depends on it by name.
+	$(BIN)/pip install --quiet -e ./clients/python -e '.[dev]'
 	touch $@
 
 run: $(STAMP)
