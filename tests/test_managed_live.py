@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import stat
+import threading
 
 from sessionauthority import ManagedSession, SessionAuthorityClient
 from sessionauthority.managed import State
@@ -96,5 +97,26 @@ async def test_logout_revokes_and_forgets(h, tmp_path):
         assert not path.exists()
         with SessionAuthorityClient(h.target) as client:
             assert client.get_session(sid).end_reason == 1  # END_REASON_LOGOUT
+
+    await asyncio.wait_for(asyncio.to_thread(run), 30)
+
+
+async def test_renews_by_itself_before_the_access_token_expires(make_server, tmp_path):
+    # Short access tokens (3 s) and a 2 s lead: the first renewal is due at
+    # once, and each one hands out a token that works.
+    h = await make_server(access_token_ttl_seconds=3)
+
+    def run() -> None:
+        renewed = threading.Event()
+        session = ManagedSession(SessionAuthorityClient(h.target), "m-6", lead_time=2.0)
+        session.add_observer(lambda s, c: c.reason == "RENEWED" and renewed.set())
+        session.login()
+        first = session.access_token
+        assert renewed.wait(5), "no renewal"
+        session.wait_idle(5)
+        assert session.access_token != first and session.state is State.ESTABLISHED
+        with SessionAuthorityClient(h.target) as client:
+            assert client.validate_session(session.access_token).valid
+        session.close()
 
     await asyncio.wait_for(asyncio.to_thread(run), 30)
