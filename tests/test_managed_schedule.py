@@ -134,6 +134,7 @@ def test_a_postponed_renewal_waits_the_postpone_delay(fake):
     fake.advance(599)
     assert fake.asked == [840]  # not asked again before the delay
     assert fake.session.state is State.TOKEN_EXPIRED  # its token ran out at 900
+    assert (State.TOKEN_EXPIRED, "ACCESS_TOKEN_EXPIRED") in fake.changes  # told at 900
     fake.advance(1, RENEW, renewed(1440))  # 1440: past the token's expiry at 900
     assert fake.asked == [840, 1440]
     assert (State.ESTABLISHED, "RENEWED") == fake.changes[-1]

@@ -114,7 +114,8 @@ class ManagedSession:
         self._lock = threading.RLock()
         self._observers: list[Observer] = []
         self._timer: Any = None
-        self._worker: threading.Thread | None = None
+        self._expiry_timer: Any = None
+        self._workers: list[threading.Thread] = []
         self._record: dict[str, Any] | None = None
         self.change = Change(State.NOT_LOGGED_IN)
 
@@ -183,7 +184,7 @@ class ManagedSession:
     def logout(self) -> None:
         """Revokes the session, then forgets it (stored copy included)."""
         session_id = self.session_id
-        self._cancel()
+        self._cancel(expiry_too=True)
         if session_id:
             try:
                 self.client.revoke_session(session_id, reason="LOGOUT")
@@ -196,7 +197,7 @@ class ManagedSession:
 
     def close(self) -> None:
         """Stops renewing (the session stays, and stays stored)."""
-        self._cancel()
+        self._cancel(expiry_too=True)
 
     def is_persisted(self) -> bool:
         return self.persist and self.store.load() is not None
@@ -237,6 +238,19 @@ class ManagedSession:
             self.store.save(record)
         self._set(change)
         self._schedule_renewal()
+        self._schedule_expiry()
+
+    def _schedule_expiry(self) -> None:
+        """Observers hear TOKEN_EXPIRED the moment the access token runs out
+        (a renewal postponed or failing past it)."""
+        with self._lock:
+            if self._expiry_timer is not None:
+                self._expiry_timer.cancel()
+            delay = self.expiration_epoch - self._time.time()
+            self._expiry_timer = self._time.call_in(
+                lambda: self._hand_off(lambda: self._mark_if_expired("ACCESS_TOKEN_EXPIRED")),
+                max(0.0, delay),
+            )
 
     def _schedule_renewal(self) -> None:
         due = self.expiration_epoch - self.lead_time - self._time.time()
@@ -248,25 +262,33 @@ class ManagedSession:
             self._timer = self._time.call_in(self._fire, delay)
 
     def _fire(self) -> None:
-        # The timer only hands over: the renewal runs on a thread of its own,
-        # so a time source that waits for its callbacks is never held up by
-        # a network call, and the renewal may schedule the next one.
-        worker = threading.Thread(target=self._due, name="managed-session-renewal", daemon=True)
+        self._hand_off(self._due)
+
+    def _hand_off(self, work: Callable[[], None]) -> None:
+        # A timer only hands over: the work runs on a thread of its own, so a
+        # time source that waits for its callbacks is never held up by a
+        # network call or an observer, and the work may schedule the next one.
+        worker = threading.Thread(target=work, name="managed-session", daemon=True)
         with self._lock:
-            self._worker = worker
+            self._workers = [w for w in self._workers if w.is_alive()] + [worker]
         worker.start()
 
     def wait_idle(self, timeout: float | None = None) -> None:
-        """Waits for a renewal under way to finish (tests, shutdown)."""
-        worker = self._worker
-        if worker is not None and worker is not threading.current_thread():
-            worker.join(timeout)
+        """Waits for work under way (a renewal) to finish (tests, shutdown)."""
+        with self._lock:
+            workers = list(self._workers)
+        for worker in workers:
+            if worker is not threading.current_thread():
+                worker.join(timeout)
 
-    def _cancel(self) -> None:
+    def _cancel(self, expiry_too: bool = False) -> None:
         with self._lock:
             if self._timer is not None:
                 self._timer.cancel()
                 self._timer = None
+            if expiry_too and self._expiry_timer is not None:
+                self._expiry_timer.cancel()
+                self._expiry_timer = None
 
     def _due(self) -> None:
         if self.change.state not in (State.ESTABLISHED, State.TOKEN_EXPIRED):
@@ -302,7 +324,7 @@ class ManagedSession:
             self._set(Change(State.TOKEN_EXPIRED, reason))
 
     def _end(self, exc: errors.SessionAuthorityError) -> None:
-        self._cancel()
+        self._cancel(expiry_too=True)
         self.unpersist()
         code = exc.metadata.get("error_code", "")
         self._set(Change(State.TERMINATED, exc.reason, code))
