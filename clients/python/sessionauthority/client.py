@@ -113,17 +113,32 @@ class SessionAuthorityClient(_Base):
 
     @_typed_errors
     def create_session(self, subject_id: str, **kwargs: Any) -> pb.CreateSessionResponse:
-        """kwargs: reference, metadata, ttl_seconds, request_id, reuse_existing,
-        pending, user_agent, ip_address, device_name."""
+        """A new session and its tokens (or a handoff code with `pending=True`).
+
+        kwargs: reference, metadata (a dict), ttl_seconds, request_id (one is
+        made if not given, so a retry returns this same answer), reuse_existing,
+        pending, user_agent, ip_address, device_name.
+
+            r = client.create_session("user-42", reference="web", ttl_seconds=86400)
+            r.session.session_id, r.tokens.access_token, r.tokens.refresh_token
+        """
         return self.sessions.CreateSession(rq.create(subject_id, **kwargs), **self._kw())
 
     @_typed_errors
     def start_session(self, handoff_code: str) -> pb.StartSessionResponse:
+        """Activates a PENDING session with its one-time code; returns tokens.
+
+        tokens = client.start_session(code).tokens
+        """
         request = pb.StartSessionRequest(handoff_code=handoff_code)
         return self.sessions.StartSession(request, **self._kw())
 
     @_typed_errors
     def get_session(self, session_id: str) -> spb.Session:
+        """The session as it is now (`NotFound` if unknown or another tenant's).
+
+        client.get_session(sid).state == session_pb2.SESSION_STATE_ACTIVE
+        """
         request = pb.GetSessionRequest(session_id=session_id)
         return self.sessions.GetSession(request, **self._kw()).session
 
@@ -150,6 +165,11 @@ class SessionAuthorityClient(_Base):
     def validate_session(
         self, access_token: str, *, expected_subject_id: str = "", expected_reference: str = ""
     ) -> pb.ValidateSessionResponse:
+        """Is this access token good right now? Never raises for a bad token:
+        `valid` is False and `invalid_reason` says why.
+
+            if not client.validate_session(token, expected_subject_id="user-42").valid: ...
+        """
         request = pb.ValidateSessionRequest(
             access_token=access_token,
             expected_subject_id=expected_subject_id,
@@ -159,11 +179,20 @@ class SessionAuthorityClient(_Base):
 
     @_typed_errors
     def renew_session(self, refresh_token: str) -> pb.RenewSessionResponse:
+        """A new token pair; keep the new refresh token (the old one now works
+        only as a retry within the grace window, then `RefreshTokenReused`).
+
+            pair = client.renew_session(refresh_token).tokens
+        """
         request = pb.RenewSessionRequest(refresh_token=refresh_token)
         return self.sessions.RenewSession(request, **self._kw())
 
     @_typed_errors
     def revoke_session(self, session_id: str, *, reason: str | int | None = None) -> spb.Session:
+        """Ends the session (idempotent). `reason`: "LOGOUT" (default), "ADMIN", ...
+
+        client.revoke_session(sid, reason="LOGOUT")
+        """
         request = pb.RevokeSessionRequest(session_id=session_id, reason=rq.end_reason(reason))
         return self.sessions.RevokeSession(request, **self._kw()).session
 
@@ -220,7 +249,14 @@ class SessionAuthorityClient(_Base):
 
 
 class AsyncSessionAuthorityClient(_Base):
-    """The same calls for asyncio code; `async with` closes the channel."""
+    """The same calls as `SessionAuthorityClient`, awaited; `async with`
+    closes the channel.
+
+        async with AsyncSessionAuthorityClient("127.0.0.1:50051") as client:
+            r = await client.create_session("user-42")
+            async for event in client.watch(subject_id="user-42"):
+                ...
+    """
 
     def __init__(
         self,
