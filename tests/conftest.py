@@ -48,6 +48,8 @@ ServerFactory = Callable[..., Any]
 # command line, README or client helpers, where the backend does not matter).
 POSTGRES_MODULES = {
     "test_sessions",
+    "test_tokens",
+    "test_revoke",
     "test_subjects",
     "test_watch",
     "test_watch_robustness",

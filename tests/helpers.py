@@ -7,6 +7,7 @@ import asyncio
 
 import grpc
 import pytest
+from google.protobuf import struct_pb2
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 from sessionauthority.v1 import session_service_pb2 as pb
@@ -101,3 +102,17 @@ async def add_key(h, tenant: str, scopes: str = "*") -> list[tuple[str, str]]:
     # Open mode rechecks for a first key once a second.
     h.clock.advance(2)
     return [("authorization", f"Bearer {key}")]
+
+
+async def validate(h, token: str, **kw) -> pb.ValidateSessionResponse:
+    return await h.sessions.ValidateSession(pb.ValidateSessionRequest(access_token=token, **kw))
+
+
+async def renew(h, token: str) -> pb.RenewSessionResponse:
+    return await h.sessions.RenewSession(pb.RenewSessionRequest(refresh_token=token))
+
+
+def meta(**values: object) -> struct_pb2.Struct:
+    s = struct_pb2.Struct()
+    s.update(values)
+    return s
