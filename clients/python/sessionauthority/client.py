@@ -152,10 +152,10 @@ class SessionAuthorityClient(_Base):
         page_size: int = 0,
         page_token: str = "",
     ) -> pb.ListSessionsResponse:
-        request = pb.ListSessionsRequest(
+        request = rq.list_sessions(
             subject_id=subject_id,
             reference=reference,
-            states=rq.states(states),
+            states=states,
             page_size=page_size,
             page_token=page_token,
         )
@@ -170,8 +170,8 @@ class SessionAuthorityClient(_Base):
 
             if not client.validate_session(token, expected_subject_id="user-42").valid: ...
         """
-        request = pb.ValidateSessionRequest(
-            access_token=access_token,
+        request = rq.validate(
+            access_token,
             expected_subject_id=expected_subject_id,
             expected_reference=expected_reference,
         )
@@ -205,18 +205,17 @@ class SessionAuthorityClient(_Base):
         except_session_id: str = "",
         reason: str | int | None = None,
     ) -> pb.RevokeSessionsResponse:
-        request = pb.RevokeSessionsRequest(
+        request = rq.revoke_many(
             subject_id=subject_id,
             reference=reference,
             except_session_id=except_session_id,
-            reason=rq.end_reason(reason),
+            reason=reason,
         )
         return self.sessions.RevokeSessions(request, **self._kw())
 
     @_typed_errors
     def update_session_metadata(self, session_id: str, metadata: Mapping[str, Any]) -> spb.Session:
-        request = pb.UpdateSessionMetadataRequest(session_id=session_id)
-        request.metadata.update(dict(metadata))
+        request = rq.update_metadata(session_id, metadata)
         return self.sessions.UpdateSessionMetadata(request, **self._kw()).session
 
     @_typed_errors
@@ -232,9 +231,7 @@ class SessionAuthorityClient(_Base):
     def terminate_subject(
         self, subject_id: str, *, reason: str | int, error_code: str = ""
     ) -> sub_pb.TerminateSubjectResponse:
-        request = sub_pb.TerminateSubjectRequest(
-            subject_id=subject_id, reason=rq.termination_reason(reason), error_code=error_code
-        )
+        request = rq.terminate(subject_id, reason=reason, error_code=error_code)
         return self.subjects.TerminateSubject(request, **self._kw())
 
     @_typed_errors
@@ -301,10 +298,10 @@ class AsyncSessionAuthorityClient(_Base):
         page_size: int = 0,
         page_token: str = "",
     ) -> pb.ListSessionsResponse:
-        request = pb.ListSessionsRequest(
+        request = rq.list_sessions(
             subject_id=subject_id,
             reference=reference,
-            states=rq.states(states),
+            states=states,
             page_size=page_size,
             page_token=page_token,
         )
@@ -314,8 +311,8 @@ class AsyncSessionAuthorityClient(_Base):
     async def validate_session(
         self, access_token: str, *, expected_subject_id: str = "", expected_reference: str = ""
     ) -> pb.ValidateSessionResponse:
-        request = pb.ValidateSessionRequest(
-            access_token=access_token,
+        request = rq.validate(
+            access_token,
             expected_subject_id=expected_subject_id,
             expected_reference=expected_reference,
         )
@@ -342,11 +339,11 @@ class AsyncSessionAuthorityClient(_Base):
         except_session_id: str = "",
         reason: str | int | None = None,
     ) -> pb.RevokeSessionsResponse:
-        request = pb.RevokeSessionsRequest(
+        request = rq.revoke_many(
             subject_id=subject_id,
             reference=reference,
             except_session_id=except_session_id,
-            reason=rq.end_reason(reason),
+            reason=reason,
         )
         return await self.sessions.RevokeSessions(request, **self._kw())
 
@@ -354,8 +351,7 @@ class AsyncSessionAuthorityClient(_Base):
     async def update_session_metadata(
         self, session_id: str, metadata: Mapping[str, Any]
     ) -> spb.Session:
-        request = pb.UpdateSessionMetadataRequest(session_id=session_id)
-        request.metadata.update(dict(metadata))
+        request = rq.update_metadata(session_id, metadata)
         return (await self.sessions.UpdateSessionMetadata(request, **self._kw())).session
 
     @_async_typed_errors
@@ -376,9 +372,7 @@ class AsyncSessionAuthorityClient(_Base):
     async def terminate_subject(
         self, subject_id: str, *, reason: str | int, error_code: str = ""
     ) -> sub_pb.TerminateSubjectResponse:
-        request = sub_pb.TerminateSubjectRequest(
-            subject_id=subject_id, reason=rq.termination_reason(reason), error_code=error_code
-        )
+        request = rq.terminate(subject_id, reason=reason, error_code=error_code)
         return await self.subjects.TerminateSubject(request, **self._kw())
 
     def watch(self, **kwargs: Any) -> AsyncIterator[pb.SessionEvent]:

@@ -128,7 +128,7 @@ def termination_reason(reason: str | int) -> sub_pb.TerminationReason.ValueType:
     return sub_pb.TerminationReason.Value(name)
 
 
-def states(values: Iterable[str | int]) -> list[spb.SessionState.ValueType]:
+def state_values(values: Iterable[str | int]) -> list[spb.SessionState.ValueType]:
     out = []
     for v in values:
         if isinstance(v, int):
@@ -137,3 +137,61 @@ def states(values: Iterable[str | int]) -> list[spb.SessionState.ValueType]:
             name = v if v.startswith("SESSION_STATE_") else f"SESSION_STATE_{v.upper()}"
             out.append(spb.SessionState.Value(name))
     return out
+
+
+def list_sessions(
+    *,
+    subject_id: str = "",
+    reference: str = "",
+    states: Iterable[str | int] = (),
+    page_size: int = 0,
+    page_token: str = "",
+) -> pb.ListSessionsRequest:
+    return pb.ListSessionsRequest(
+        subject_id=subject_id,
+        reference=reference,
+        states=state_values(states),
+        page_size=page_size,
+        page_token=page_token,
+    )
+
+
+def validate(
+    access_token: str, *, expected_subject_id: str = "", expected_reference: str = ""
+) -> pb.ValidateSessionRequest:
+    return pb.ValidateSessionRequest(
+        access_token=access_token,
+        expected_subject_id=expected_subject_id,
+        expected_reference=expected_reference,
+    )
+
+
+def revoke_many(
+    *,
+    subject_id: str = "",
+    reference: str = "",
+    except_session_id: str = "",
+    reason: str | int | None = None,
+) -> pb.RevokeSessionsRequest:
+    return pb.RevokeSessionsRequest(
+        subject_id=subject_id,
+        reference=reference,
+        except_session_id=except_session_id,
+        reason=end_reason(reason),
+    )
+
+
+def update_metadata(
+    session_id: str, metadata: Mapping[str, Any]
+) -> pb.UpdateSessionMetadataRequest:
+    request = pb.UpdateSessionMetadataRequest(session_id=session_id)
+    request.metadata.update(dict(metadata))
+    return request
+
+
+def terminate(
+    subject_id: str, *, reason: str | int, error_code: str = ""
+) -> sub_pb.TerminateSubjectRequest:
+    return sub_pb.TerminateSubjectRequest(
+        subject_id=subject_id, reason=termination_reason(reason), error_code=error_code
+    )
