@@ -5,9 +5,10 @@ tests) never collide; nothing is collected unless the port is set."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 import grpc
@@ -108,41 +109,20 @@ class MetricsInterceptor(grpc.aio.ServerInterceptor):
 
     def _wrap(self, handler: grpc.RpcMethodHandler, method: str) -> grpc.RpcMethodHandler:
         inner = handler.unary_unary or handler.unary_stream
-        record = self._record
+        timed = self._timed
         if inspect.isasyncgenfunction(inner):
 
             async def stream(request: Any, context: grpc.aio.ServicerContext) -> Any:
-                started, code = time.perf_counter(), "UNKNOWN"
-                try:
+                with timed(method, context):
                     async for message in inner(request, context):
                         yield message
-                    code = _code_of(context)
-                except grpc.aio.AbortError:
-                    code = _code_of(context)
-                    raise
-                except asyncio.CancelledError:
-                    code = "CANCELLED"
-                    raise
-                finally:
-                    record(method, code, started)
 
             behavior: Any = stream
         else:
 
             async def call(request: Any, context: grpc.aio.ServicerContext) -> Any:
-                started, code = time.perf_counter(), "UNKNOWN"
-                try:
-                    result = await inner(request, context)
-                    code = _code_of(context)
-                    return result
-                except grpc.aio.AbortError:
-                    code = _code_of(context)
-                    raise
-                except asyncio.CancelledError:
-                    code = "CANCELLED"
-                    raise
-                finally:
-                    record(method, code, started)
+                with timed(method, context):
+                    return await inner(request, context)
 
             behavior = call
         kwargs = {
@@ -153,6 +133,19 @@ class MetricsInterceptor(grpc.aio.ServerInterceptor):
             return grpc.unary_stream_rpc_method_handler(behavior, **kwargs)
         return grpc.unary_unary_rpc_method_handler(behavior, **kwargs)
 
-    def _record(self, method: str, code: str, started: float) -> None:
-        self._m.rpcs.labels(method, code).inc()
-        self._m.latency.labels(method, code).observe(time.perf_counter() - started)
+    @contextlib.contextmanager
+    def _timed(self, method: str, context: grpc.aio.ServicerContext) -> Iterator[None]:
+        """Counts and times one call under the status it ended with."""
+        started, code = time.perf_counter(), "UNKNOWN"
+        try:
+            yield
+            code = _code_of(context)
+        except grpc.aio.AbortError:
+            code = _code_of(context)
+            raise
+        except asyncio.CancelledError:
+            code = "CANCELLED"
+            raise
+        finally:
+            self._m.rpcs.labels(method, code).inc()
+            self._m.latency.labels(method, code).observe(time.perf_counter() - started)
