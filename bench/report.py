@@ -61,9 +61,12 @@ def write(
         if "verifier" in r:
             v = r["verifier"]
             lines.append(
-                f"- LocalVerifier (Python SDK, one thread): {v['warm_per_s']:.0f} verifications/s"
-                f" for tokens seen before, {v['cold_per_s']:.0f}/s checking each signature"
-                f" once; a token is refused locally {v['refusal_p50_ms']:.1f} ms (p50),"
+                f"- LocalVerifier (Python SDK, one thread, pinned to one CPU with the server on"
+                f" the other{'s' if v.get('cpus', 2) > 2 else ''}): {v['warm_per_s']:.0f}"
+                f" verifications/s for tokens seen before; {v['cold_per_s']:.0f}/s checking each"
+                f" token's signature, against {v['ed25519_per_s']:.0f}/s for one bare Ed25519"
+                f" verification on this CPU ({v['cold_per_s'] / v['ed25519_per_s']:.0%} of that"
+                f" ceiling); a token is refused locally {v['refusal_p50_ms']:.1f} ms (p50),"
                 f" {v['refusal_p99_ms']:.1f} ms (p99) after RevokeSession returns."
             )
         if "replicas" in r:

@@ -223,7 +223,9 @@ def bench_backend(backend: str, url: str, tmp: Path) -> dict:
         print(f"[{backend}] fan-out {out['fan_out']}", flush=True)
         out["idle"] = asyncio.run(idle_streams(server))
         print(f"[{backend}] idle streams {out['idle']}", flush=True)
-        out["verifier"] = verifier.measure(server.target, data["access_tokens"], SECONDS)
+        out["verifier"] = verifier.measure(
+            server.target, data["access_tokens"], SECONDS, server.proc.pid, tmp
+        )
         print(f"[{backend}] LocalVerifier {out['verifier']}", flush=True)
         if backend == "postgresql":
             out["replicas"] = replicas(server, url, seed_file, out["matrix"])

@@ -10,6 +10,9 @@ import time
 import jwt
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sessionauthority import LocalVerifier, SessionAuthorityClient
+from sessionauthority.v1 import session_service_pb2 as pb
+
+from .helpers import create
 
 LIVE = {"watch_progress_interval_seconds": 0.2}
 
@@ -46,6 +49,35 @@ async def test_a_revoke_is_refused_locally_within_a_second(make_server):
 
     took = await asyncio.wait_for(asyncio.to_thread(run), 30)
     assert took < 1.0
+
+
+async def test_no_answer_before_the_whole_history_is_in(make_server):
+    """A stream from revision 1 opens with progress 0, then replays history:
+    the verifier must not answer until it has reached the head it probed,
+    or a token revoked late in history would pass while the replay runs."""
+    h = await make_server(**LIVE)
+    made = []
+    for start in range(0, 1200, 200):
+        made += await asyncio.gather(*(create(h, f"hist-{i}") for i in range(start, start + 200)))
+    for start in range(0, len(made), 200):
+        await asyncio.gather(
+            *(
+                h.sessions.RevokeSession(pb.RevokeSessionRequest(session_id=r.session.session_id))
+                for r in made[start : start + 200]
+            )
+        )
+    last = made[-1].tokens.access_token  # its revoke is the newest event
+
+    def first_answer() -> str:
+        with LocalVerifier(h.target) as verifier:
+            deadline = time.monotonic() + 30
+            while (reason := verifier.verify(last).reason) == "UNKNOWN":
+                assert time.monotonic() < deadline, "never caught up"
+                time.sleep(0.001)  # a busy loop would hold the GIL the stream needs
+            assert verifier.revision >= made[-1].session.revision
+            return reason
+
+    assert await asyncio.to_thread(first_answer) == "SESSION_REVOKED"
 
 
 async def test_forged_and_garbage_tokens(make_server):

@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 import grpc
 
 from . import requests as rq
-from .errors import from_rpc_error
+from .errors import SessionAuthorityError, from_rpc_error
 from .v1 import session_pb2 as spb
 from .v1 import session_service_pb2 as pb
 from .v1 import session_service_pb2_grpc as pb_grpc
@@ -239,6 +239,18 @@ class SessionAuthorityClient(_Base):
         request = sub_pb.ReinstateSubjectRequest(subject_id=subject_id)
         return self.subjects.ReinstateSubject(request, **self._kw()).subject
 
+    @_typed_errors
+    def current_revision(self) -> int:
+        """The newest committed revision: the progress a watch stream from
+        now opens with. Everything at or below it has happened."""
+        call = self.sessions.WatchSessions(pb.WatchSessionsRequest(), **self._kw())
+        try:
+            for message in call:
+                return int(message.progress.revision)
+        finally:
+            call.cancel()
+        raise SessionAuthorityError(grpc.StatusCode.UNAVAILABLE, "the stream ended at once")
+
     def watch(self, **kwargs: Any) -> Iterator[pb.SessionEvent]:
         """Every matching event once, in order, across reconnects (see
         `sessionauthority.watch.watch` for the arguments)."""
@@ -374,6 +386,14 @@ class AsyncSessionAuthorityClient(_Base):
     ) -> sub_pb.TerminateSubjectResponse:
         request = rq.terminate(subject_id, reason=reason, error_code=error_code)
         return await self.subjects.TerminateSubject(request, **self._kw())
+
+    @_async_typed_errors
+    async def current_revision(self) -> int:
+        call: Any = self.sessions.WatchSessions(pb.WatchSessionsRequest(), **self._kw())
+        try:
+            return int((await call.read()).progress.revision)
+        finally:
+            call.cancel()
 
     def watch(self, **kwargs: Any) -> AsyncIterator[pb.SessionEvent]:
         return awatch(self.sessions, metadata=self._metadata, **kwargs)

@@ -214,33 +214,29 @@ class LocalVerifier:
     # -- the revocation stream
 
     def _follow(self) -> None:
-        # A stream's first progress is the revision it started at; history
-        # follows it. Answers count only once everything up to there is in.
-        target = [-1]
+        # Answers count only once the stream has reached the revision that
+        # was current just before it opened (read by a probe, because a
+        # stream from history opens with start - 1, not the head). A probe
+        # that fails (server away) is made again on the next message.
+        target = [self._head()]
 
         def caught_up(revision: int) -> None:
             self.revision = max(self.revision, revision)
             if target[0] < 0:
-                target[0] = revision
-            if self.revision >= target[0]:
+                target[0] = self._head()
+            if 0 <= target[0] <= self.revision:
                 self._heard = time.monotonic()
                 self._forget_old()
 
-        def on_progress(revision: int) -> None:
-            if target[0] < 0:
-                target[0] = revision
-                revision = self.revision  # the start, not yet caught up
-            caught_up(revision)
-
         def on_reconnect(error: grpc.RpcError, next_revision: int) -> None:
-            target[0] = -1
             if self._stop.is_set():
                 raise _Closed
+            target[0] = self._head()
 
         try:
             for event in self._client.watch(
                 start_revision=1,
-                on_progress=on_progress,
+                on_progress=caught_up,
                 on_reconnect=on_reconnect,
                 idle_timeout_seconds=self._fail_closed_after,
             ):
@@ -254,6 +250,12 @@ class LocalVerifier:
             self._heard = 0.0
             if not self._stop.is_set() and not isinstance(exc, _Closed):
                 self.error = exc
+
+    def _head(self) -> int:
+        try:
+            return self._client.current_revision()
+        except grpc.RpcError:
+            return -1
 
     def _apply(self, event: pb.SessionEvent) -> None:
         reason = _ENDED.get(event.session.state)
