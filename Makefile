@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 50051
 
-.PHONY: run test lint generate check-generated bench clean
+.PHONY: run test test-python test-typescript lint generate check-generated bench clean
 
 $(STAMP): pyproject.toml clients/python/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,9 +19,17 @@ $(STAMP): pyproject.toml clients/python/pyproject.toml
 run: $(STAMP)
 	$(BIN)/session-authority serve --host $(HOST) --port $(PORT)
 
-test: $(STAMP)
+test: test-python test-typescript
+
+test-python: $(STAMP)
 	bash scripts/ensure_postgres.sh
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The TypeScript client's tests (node --test) against the Python server in
+# .venv. Needs Node.js 20+; scripts/npm_ci.sh says so when it is missing.
+test-typescript: $(STAMP)
+	bash scripts/npm_ci.sh
+	cd clients/typescript && npm test --silent
 
 generate: $(STAMP)
 	PYTHON=$(BIN)/python bash scripts/generate.sh
@@ -31,6 +39,9 @@ check-generated: $(STAMP)
 
 lint: $(STAMP) check-generated
 	$(BIN)/buf lint
+	# The API as first released (protos/baseline.binpb): clients in other
+	# languages depend on it, so a change that breaks them fails here.
+	$(BIN)/buf breaking protos --against protos/baseline.binpb
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
