@@ -9,6 +9,7 @@ import {
   SessionAuthorityClient,
   SessionAuthorityError,
   SessionState,
+  TerminationReason,
 } from "../src/index.js";
 import { TestServer } from "./server.js";
 
@@ -78,7 +79,7 @@ describe("sessions over gRPC", () => {
 
     assert.equal(err.code, Code.Unauthenticated);
     assert.equal(err.reason, "REFRESH_TOKEN_REUSED");
-    assert.equal(typeof err.metadata, "object");
+    assert.equal(err.metadata["session_id"], created.session!.sessionId);
     const now = await client.getSession(created.session!.sessionId);
     assert.equal(now.session?.state, SessionState.REVOKED);
     assert.equal(now.session?.endReason, EndReason.REFRESH_TOKEN_REUSE);
@@ -93,6 +94,19 @@ describe("sessions over gRPC", () => {
       err.fieldViolations.some((v) => v.field === "subject_id"),
       JSON.stringify(err.fieldViolations),
     );
+  });
+
+  test("a banned subject's sessions end, and a new one is refused with its error code", async () => {
+    const live = await client.createSession("user-banned");
+
+    await client.terminateSubject("user-banned", TerminationReason.BANNED, "fraud-42");
+
+    const ended = await client.getSession(live.session!.sessionId);
+    assert.equal(ended.session?.state, SessionState.TERMINATED);
+    const err = await rejection(client.createSession("user-banned"));
+    assert.equal(err.code, Code.PermissionDenied);
+    assert.equal(err.reason, "SUBJECT_TERMINATED");
+    assert.equal(err.metadata["error_code"], "fraud-42");
   });
 
   test("an unknown session is SESSION_NOT_FOUND", async () => {
