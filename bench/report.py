@@ -65,8 +65,11 @@ def write(
                 f" the other{'s' if v.get('cpus', 2) > 2 else ''}): {v['warm_per_s']:.0f}"
                 f" verifications/s for tokens seen before; {v['cold_per_s']:.0f}/s checking each"
                 f" token's signature, against {v['ed25519_per_s']:.0f}/s for one bare Ed25519"
-                f" verification on this CPU ({v['cold_per_s'] / v['ed25519_per_s']:.0%} of that"
-                f" ceiling); a token is refused locally {v['refusal_p50_ms']:.1f} ms (p50),"
+                f" verification with libsodium on this CPU"
+                f" ({v['cold_per_s'] / v['ed25519_per_s']:.0%} of that ceiling;"
+                f" OpenSSL's, through `cryptography`:"
+                f" {v.get('ed25519_openssl_per_s', 0):.0f}/s); a token is refused locally"
+                f" {v['refusal_p50_ms']:.1f} ms (p50),"
                 f" {v['refusal_p99_ms']:.1f} ms (p99) after RevokeSession returns."
             )
         if "replicas" in r:

@@ -1,5 +1,5 @@
 """The client distribution stands alone: it declares only gRPC and protobuf
-(PyJWT for the verifier), and the SDK imports and works with every server
+(PyNaCl for the verifier), and the SDK imports and works with every server
 dependency made unimportable."""
 
 from __future__ import annotations

@@ -5,6 +5,8 @@ when the server goes quiet, and follow a signing-key rotation."""
 from __future__ import annotations
 
 import asyncio
+import base64
+import json
 import time
 
 import jwt
@@ -15,6 +17,10 @@ from sessionauthority.v1 import session_service_pb2 as pb
 from .helpers import create
 
 LIVE = {"watch_progress_interval_seconds": 0.2}
+
+
+def b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
 def until(check, seconds: float) -> float:  # type: ignore[no-untyped-def]
@@ -95,6 +101,24 @@ async def test_forged_and_garbage_tokens(make_server):
             )
             assert verifier.verify(forged).reason == "BAD_SIGNATURE"
             assert verifier.verify("not a token").reason == "MALFORMED"
+            head, body, sig = real.split(".")
+            other = jwt.encode({**claims, "sub": "v-other"}, "k" * 32, algorithm="HS256")
+            raw = base64.urlsafe_b64decode(sig + "==")
+            for bad in (
+                f"{head}.{other.split('.')[1]}.{sig}",  # the real signature, another body
+                f"{head}.{body}.{sig[:-4]}",  # a short signature
+                f"{head}.{body}.{b64(raw + b'x')}",  # a long one
+                f"{head}.{body}.{b64(raw[:32] + bytes(32))}",
+                f"{b64(json.dumps({'alg': 'EdDSA', 'kid': 'nope'}).encode())}.{body}.{sig}",
+            ):
+                assert verifier.verify(bad).reason == "BAD_SIGNATURE", bad
+            for bad in (
+                other,  # HS256
+                f"{b64(json.dumps({'alg': 'none', 'kid': kid}).encode())}.{body}.",
+                f"{head}.{body}",
+            ):
+                assert verifier.verify(bad).reason == "MALFORMED", bad
+            assert verifier.verify(real).valid
 
     await asyncio.wait_for(asyncio.to_thread(run), 30)
 

@@ -1,7 +1,7 @@
 """Session Authority's Python client: the generated stubs (`sessionauthority.v1`)
 and, on top of them, `SessionAuthorityClient` / `AsyncSessionAuthorityClient`,
 typed errors (`sessionauthority.errors`), a resuming `watch()` and
-`LocalVerifier` (offline token checks; needs PyJWT, imported on first use)."""
+`LocalVerifier` (offline token checks; needs PyNaCl, imported on first use)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 
 def __getattr__(name: str) -> object:
-    # PyJWT is needed only by LocalVerifier: import it only when asked for.
+    # PyNaCl is needed only by LocalVerifier: import it only when asked for.
     if name in ("LocalVerifier", "Verification"):
         from . import verifier
 
