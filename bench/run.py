@@ -196,7 +196,7 @@ async def idle_streams(server: Server) -> dict[str, float]:
     return {"streams": IDLE_STREAMS, "rss_before_mib": before, "rss_mib": during}
 
 
-def bench_backend(backend: str, url: str, tmp: Path) -> dict:
+def bench_backend(backend: str, url: str, tmp: Path, database_pid: int | None = None) -> dict:
     dialect, target = parse_url(url)
     migrate(dialect, target)
     server = Server(url)
@@ -224,7 +224,11 @@ def bench_backend(backend: str, url: str, tmp: Path) -> dict:
         out["idle"] = asyncio.run(idle_streams(server))
         print(f"[{backend}] idle streams {out['idle']}", flush=True)
         out["verifier"] = verifier.measure(
-            server.target, data["access_tokens"], SECONDS, server.proc.pid, tmp
+            server.target,
+            data["access_tokens"],
+            SECONDS,
+            [server.proc.pid] + ([database_pid] if database_pid else []),
+            tmp,
         )
         print(f"[{backend}] LocalVerifier {out['verifier']}", flush=True)
         if backend == "postgresql":
@@ -269,7 +273,9 @@ def main() -> None:
                 pg.start()
                 try:
                     url = asyncio.run(pg.new_database())
-                    results.append(bench_backend(backend, url, tmp))
+                    # The postmaster: its children are pinned away from the verifier too.
+                    postmaster = int((pg.dir / "data" / "postmaster.pid").read_text().split()[0])
+                    results.append(bench_backend(backend, url, tmp, postmaster))
                 finally:
                     pg.stop()
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"

@@ -28,15 +28,16 @@ REVOKES = 100
 
 
 def measure(
-    target: str, tokens: list[str], seconds: float, server_pid: int, tmp: Path
+    target: str, tokens: list[str], seconds: float, server_pids: list[int], tmp: Path
 ) -> dict[str, float]:
     """Runs the measurement in a child pinned to the last CPU, with every
-    thread of the server moved to the others meanwhile."""
+    thread of the server processes (and their children: PostgreSQL's
+    backends, autovacuum, checkpointer) moved to the others meanwhile."""
     cpus = sorted(os.sched_getaffinity(0))
     mine, theirs = {cpus[-1]}, set(cpus[:-1]) or {cpus[-1]}
     token_file = tmp / "verifier-tokens.json"
     token_file.write_text(json.dumps(tokens))
-    _pin(server_pid, theirs)
+    _pin(server_pids, theirs)
     try:
         child = subprocess.run(
             [sys.executable, "-m", "bench.verifier", target, str(token_file), str(seconds)],
@@ -47,19 +48,44 @@ def measure(
             preexec_fn=lambda: os.sched_setaffinity(0, mine),
         )
     finally:
-        _pin(server_pid, set(cpus))
+        _pin(server_pids, set(cpus))
     result: dict[str, float] = json.loads(child.stdout)
     result["cpus"] = len(cpus)
     return result
 
 
-def _pin(pid: int, cpus: set[int]) -> None:
-    # sched_setaffinity on a pid moves only that thread: move each one.
-    for task in Path(f"/proc/{pid}/task").iterdir():
+def _pin(roots: list[int], cpus: set[int]) -> None:
+    # sched_setaffinity on a pid moves only that thread: move each thread of
+    # each process in the trees.
+    for pid in _tree(roots):
         try:
-            os.sched_setaffinity(int(task.name), cpus)
-        except (ProcessLookupError, PermissionError):
-            pass  # a thread that ended meanwhile
+            tasks = list(Path(f"/proc/{pid}/task").iterdir())
+        except FileNotFoundError:
+            continue
+        for task in tasks:
+            try:
+                os.sched_setaffinity(int(task.name), cpus)
+            except (ProcessLookupError, PermissionError):
+                pass  # a thread that ended meanwhile
+
+
+def _tree(roots: list[int]) -> set[int]:
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                # The parent pid is the second field after the ")" closing the name.
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (FileNotFoundError, ProcessLookupError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry.name))
+    found, todo = set(), list(roots)
+    while todo:
+        pid = todo.pop()
+        if pid not in found:
+            found.add(pid)
+            todo += children.get(pid, [])
+    return found
 
 
 def run(target: str, tokens: list[str], seconds: float) -> dict[str, float]:
