@@ -2,7 +2,9 @@
 // cut off arrive after it reconnects, once each, in revision order.
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { setTimeout as pause } from "node:timers/promises";
 import {
+  HistoryCompacted,
   type SessionAuthorityError,
   SessionAuthorityClient,
   type SessionEvent,
@@ -89,6 +91,45 @@ test("a watch hears a revoke and resumes by revision after the server restarts",
   } finally {
     stop.abort();
     await events.return(undefined);
+    client.close();
+    await server.close();
+  }
+});
+
+test("history the server has compacted is HistoryCompacted with the revision to resume from", async () => {
+  // Events live 1 s; the reaper compacts every 0.2 s.
+  const server = await TestServer.start({
+    SESSION_AUTHORITY_EVENT_RETENTION_SECONDS: "1",
+    SESSION_AUTHORITY_COMPACT_INTERVAL_SECONDS: "0.2",
+  });
+  const client = new SessionAuthorityClient(server.target);
+  try {
+    await client.createSession("user-old");
+    // Wait out the retention the server was given: ask for revision 1
+    // until the answer is that it is gone (each round adds a newer event).
+    let compacted: unknown;
+    const deadline = Date.now() + 15_000;
+    while (compacted === undefined && Date.now() < deadline) {
+      await client.createSession("user-new");
+      try {
+        for await (const _ of client.watch({ startRevision: 1n })) {
+          break;
+        }
+        await pause(200);
+      } catch (err) {
+        compacted = err;
+      }
+    }
+    assert.ok(compacted instanceof HistoryCompacted, `got ${compacted}`);
+    assert.equal(compacted.reason, "REVISION_COMPACTED");
+    assert.ok(compacted.compactRevision > 1n);
+
+    // Resuming from the revision it names works.
+    const events = client.watch({ startRevision: compacted.compactRevision });
+    const first = await next(events, "the oldest retained event");
+    assert.ok(first.revision >= compacted.compactRevision);
+    await events.return(undefined);
+  } finally {
     client.close();
     await server.close();
   }
