@@ -20,6 +20,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from nacl.bindings import crypto_sign_open
@@ -136,12 +137,7 @@ def _ed25519_rate(seconds: float) -> float:
     key = SigningKey.generate()
     signed = bytes(key.sign(os.urandom(300)))  # signature + about a token's signed part
     public = bytes(key.verify_key)
-    count, started = 0, time.perf_counter()
-    while time.perf_counter() - started < seconds:
-        for _ in range(500):
-            crypto_sign_open(signed, public)
-        count += 500
-    return count / (time.perf_counter() - started)
+    return _calls_per_second(lambda: crypto_sign_open(signed, public), seconds)
 
 
 def _ed25519_openssl_rate(seconds: float) -> float:
@@ -151,10 +147,14 @@ def _ed25519_openssl_rate(seconds: float) -> float:
     message = os.urandom(300)  # about a token's signed part
     signature = key.sign(message)
     public = key.public_key()
+    return _calls_per_second(lambda: public.verify(signature, message), seconds)
+
+
+def _calls_per_second(call: Callable[[], object], seconds: float) -> float:
     count, started = 0, time.perf_counter()
     while time.perf_counter() - started < seconds:
         for _ in range(500):
-            public.verify(signature, message)
+            call()
         count += 500
     return count / (time.perf_counter() - started)
 
