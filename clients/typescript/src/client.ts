@@ -60,7 +60,8 @@ export class SessionAuthorityClient {
   readonly sessions: Client<typeof SessionService>;
   readonly subjects: Client<typeof SubjectService>;
   private readonly manager: Http2SessionManager;
-  private readonly timeoutMs: number;
+  /** Call options of every unary call: its deadline. */
+  private readonly unary: { timeoutMs: number };
 
   constructor(target: string, options: ClientOptions = {}) {
     const tls = options.tls ?? false;
@@ -85,7 +86,7 @@ export class SessionAuthorityClient {
     });
     this.sessions = createClient(SessionService, transport);
     this.subjects = createClient(SubjectService, transport);
-    this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.unary = { timeoutMs: options.timeoutMs ?? 10_000 };
   }
 
   /** Closes the connection and every open stream. */
@@ -105,7 +106,7 @@ export class SessionAuthorityClient {
           reuseExisting: o.reuseExisting ?? false,
           client: o.client,
         },
-        { timeoutMs: this.timeoutMs },
+        this.unary,
       ),
     );
   }
@@ -121,7 +122,7 @@ export class SessionAuthorityClient {
           expectedSubjectId: expect.subjectId ?? "",
           expectedReference: expect.reference ?? "",
         },
-        { timeoutMs: this.timeoutMs },
+        this.unary,
       ),
     );
   }
@@ -129,18 +130,18 @@ export class SessionAuthorityClient {
   /** New tokens; the refresh token rotates: keep the new one. */
   renewSession(refreshToken: string): Promise<RenewSessionResponse> {
     return this.call(() =>
-      this.sessions.renewSession({ refreshToken }, { timeoutMs: this.timeoutMs }),
+      this.sessions.renewSession({ refreshToken }, this.unary),
     );
   }
 
   getSession(sessionId: string): Promise<GetSessionResponse> {
-    return this.call(() => this.sessions.getSession({ sessionId }, { timeoutMs: this.timeoutMs }));
+    return this.call(() => this.sessions.getSession({ sessionId }, this.unary));
   }
 
   /** Idempotent: revoking an ended session returns it unchanged. */
   revokeSession(sessionId: string, reason?: EndReason): Promise<RevokeSessionResponse> {
     return this.call(() =>
-      this.sessions.revokeSession({ sessionId, reason }, { timeoutMs: this.timeoutMs }),
+      this.sessions.revokeSession({ sessionId, reason }, this.unary),
     );
   }
 
@@ -156,7 +157,7 @@ export class SessionAuthorityClient {
           exceptSessionId: o.exceptSessionId ?? "",
           reason: o.reason,
         },
-        { timeoutMs: this.timeoutMs },
+        this.unary,
       ),
     );
   }
@@ -171,7 +172,7 @@ export class SessionAuthorityClient {
     const r = await this.call(() =>
       this.subjects.terminateSubject(
         { subjectId, reason, errorCode },
-        { timeoutMs: this.timeoutMs },
+        this.unary,
       ),
     );
     return r.subject;
