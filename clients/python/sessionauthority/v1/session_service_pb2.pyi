@@ -594,21 +594,25 @@ class RevokeSessionsResponse(_message.Message):
 
     REVOKED_COUNT_FIELD_NUMBER: _builtins.int
     SESSION_IDS_FIELD_NUMBER: _builtins.int
+    SESSION_IDS_TRUNCATED_FIELD_NUMBER: _builtins.int
     revoked_count: _builtins.int
     """How many sessions this call ended."""
+    session_ids_truncated: _builtins.bool
+    """True when the call ended more sessions than session_ids lists."""
     @_builtins.property
     def session_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
-        """The ids of the sessions this call ended."""
+        """The ids of the sessions this call ended, at most 1,000 of them."""
 
     def __init__(
         self,
         *,
         revoked_count: _builtins.int = ...,
         session_ids: _abc.Iterable[_builtins.str] | None = ...,
+        session_ids_truncated: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["revoked_count", b"revoked_count", "session_ids", b"session_ids"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["revoked_count", b"revoked_count", "session_ids", b"session_ids", "session_ids_truncated", b"session_ids_truncated"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -676,6 +680,7 @@ class WatchSessionsRequest(_message.Message):
     SESSION_ID_FIELD_NUMBER: _builtins.int
     REFERENCE_FIELD_NUMBER: _builtins.int
     START_REVISION_FIELD_NUMBER: _builtins.int
+    EVENT_TYPES_FIELD_NUMBER: _builtins.int
     subject_id: _builtins.str
     """Only events of this subject's sessions."""
     session_id: _builtins.str
@@ -687,8 +692,16 @@ class WatchSessionsRequest(_message.Message):
     revision >= N first, then live ones, with no gap and no duplicate. To
     resume, pass the last revision received (event or progress) + 1. If N is
     older than retained history the stream ends OUT_OF_RANGE with ErrorInfo
-    metadata `compact_revision`. Negative: INVALID_ARGUMENT.
+    metadata `compact_revision`. Above the server's head + 1 (a database
+    restored from a backup): OUT_OF_RANGE, reason REVISION_AHEAD, metadata
+    `head_revision`. Negative: INVALID_ARGUMENT.
     """
+    @_builtins.property
+    def event_types(self) -> _containers.RepeatedScalarFieldContainer[Global___SessionEventType.ValueType]:
+        """Only events of these types; empty means every type. Progress marks
+        flow either way.
+        """
+
     def __init__(
         self,
         *,
@@ -696,10 +709,11 @@ class WatchSessionsRequest(_message.Message):
         session_id: _builtins.str = ...,
         reference: _builtins.str = ...,
         start_revision: _builtins.int = ...,
+        event_types: _abc.Iterable[Global___SessionEventType.ValueType] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["reference", b"reference", "session_id", b"session_id", "start_revision", b"start_revision", "subject_id", b"subject_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["event_types", b"event_types", "reference", b"reference", "session_id", b"session_id", "start_revision", b"start_revision", "subject_id", b"subject_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -869,8 +883,19 @@ class GetJwksResponse(_message.Message):
 
     KEYS_FIELD_NUMBER: _builtins.int
     JWKS_JSON_FIELD_NUMBER: _builtins.int
+    ISSUER_FIELD_NUMBER: _builtins.int
+    AUDIENCE_FIELD_NUMBER: _builtins.int
+    TENANT_FIELD_NUMBER: _builtins.int
     jwks_json: _builtins.str
     """The same keys as a JWKS JSON document ({"keys": [...]})."""
+    issuer: _builtins.str
+    """The `iss` the caller's tenant's tokens carry."""
+    audience: _builtins.str
+    """The `aud` the caller's tenant's tokens carry: one per tenant, so a
+    verifier that checks it refuses every other tenant's tokens.
+    """
+    tenant: _builtins.str
+    """The caller's tenant, as in the tokens' `tnt` claim."""
     @_builtins.property
     def keys(self) -> _containers.RepeatedCompositeFieldContainer[Global___Jwk]:
         """The keys that may have signed a live access token."""
@@ -880,11 +905,122 @@ class GetJwksResponse(_message.Message):
         *,
         keys: _abc.Iterable[Global___Jwk] | None = ...,
         jwks_json: _builtins.str = ...,
+        issuer: _builtins.str = ...,
+        audience: _builtins.str = ...,
+        tenant: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["jwks_json", b"jwks_json", "keys", b"keys"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["audience", b"audience", "issuer", b"issuer", "jwks_json", b"jwks_json", "keys", b"keys", "tenant", b"tenant"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___GetJwksResponse: _TypeAlias = GetJwksResponse  # noqa: Y015
+
+@_typing.final
+class ListEndedSessionsRequest(_message.Message):
+    """Request of ListEndedSessions."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PAGE_SIZE_FIELD_NUMBER: _builtins.int
+    PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    page_size: _builtins.int
+    """At most this many sessions (default 1,000, clamped to 5,000)."""
+    page_token: _builtins.str
+    """The next_page_token of the previous page."""
+    def __init__(
+        self,
+        *,
+        page_size: _builtins.int = ...,
+        page_token: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["page_size", b"page_size", "page_token", b"page_token"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListEndedSessionsRequest: _TypeAlias = ListEndedSessionsRequest  # noqa: Y015
+
+@_typing.final
+class EndedSession(_message.Message):
+    """A session that has ended, as a verifier needs it."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SESSION_ID_FIELD_NUMBER: _builtins.int
+    SUBJECT_ID_FIELD_NUMBER: _builtins.int
+    STATE_FIELD_NUMBER: _builtins.int
+    END_REASON_FIELD_NUMBER: _builtins.int
+    END_TIME_FIELD_NUMBER: _builtins.int
+    ERROR_CODE_FIELD_NUMBER: _builtins.int
+    session_id: _builtins.str
+    """The session."""
+    subject_id: _builtins.str
+    """Its subject."""
+    state: _session_pb2.SessionState.ValueType
+    """REVOKED, EXPIRED or TERMINATED."""
+    end_reason: _session_pb2.EndReason.ValueType
+    """Why it ended."""
+    error_code: _builtins.str
+    """For TERMINATED: the code given when the subject was terminated."""
+    @_builtins.property
+    def end_time(self) -> _timestamp_pb2.Timestamp:
+        """When it ended."""
+
+    def __init__(
+        self,
+        *,
+        session_id: _builtins.str = ...,
+        subject_id: _builtins.str = ...,
+        state: _session_pb2.SessionState.ValueType = ...,
+        end_reason: _session_pb2.EndReason.ValueType = ...,
+        end_time: _timestamp_pb2.Timestamp | None = ...,
+        error_code: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["end_time", b"end_time"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["end_reason", b"end_reason", "end_time", b"end_time", "error_code", b"error_code", "session_id", b"session_id", "state", b"state", "subject_id", b"subject_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___EndedSession: _TypeAlias = EndedSession  # noqa: Y015
+
+@_typing.final
+class ListEndedSessionsResponse(_message.Message):
+    """Response of ListEndedSessions."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SESSIONS_FIELD_NUMBER: _builtins.int
+    REVISION_FIELD_NUMBER: _builtins.int
+    SINCE_FIELD_NUMBER: _builtins.int
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    revision: _builtins.int
+    """The snapshot's revision, the same on every page: watch from revision + 1."""
+    next_page_token: _builtins.str
+    """Pass as page_token for the next page; "" on the last page."""
+    @_builtins.property
+    def sessions(self) -> _containers.RepeatedCompositeFieldContainer[Global___EndedSession]:
+        """Sessions that ended at or before `revision` and at or after `since`."""
+
+    @_builtins.property
+    def since(self) -> _timestamp_pb2.Timestamp:
+        """Sessions that ended before this cannot have an unexpired token."""
+
+    def __init__(
+        self,
+        *,
+        sessions: _abc.Iterable[Global___EndedSession] | None = ...,
+        revision: _builtins.int = ...,
+        since: _timestamp_pb2.Timestamp | None = ...,
+        next_page_token: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["since", b"since"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["next_page_token", b"next_page_token", "revision", b"revision", "sessions", b"sessions", "since", b"since"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListEndedSessionsResponse: _TypeAlias = ListEndedSessionsResponse  # noqa: Y015

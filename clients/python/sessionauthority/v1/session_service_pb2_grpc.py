@@ -90,6 +90,11 @@ class SessionServiceStub:
                 request_serializer=sessionauthority_dot_v1_dot_session__service__pb2.GetJwksRequest.SerializeToString,
                 response_deserializer=sessionauthority_dot_v1_dot_session__service__pb2.GetJwksResponse.FromString,
                 _registered_method=True)
+        self.ListEndedSessions = channel.unary_unary(
+                '/sessionauthority.v1.SessionService/ListEndedSessions',
+                request_serializer=sessionauthority_dot_v1_dot_session__service__pb2.ListEndedSessionsRequest.SerializeToString,
+                response_deserializer=sessionauthority_dot_v1_dot_session__service__pb2.ListEndedSessionsResponse.FromString,
+                _registered_method=True)
 
 
 class SessionServiceServicer:
@@ -180,6 +185,16 @@ class SessionServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListEndedSessions(self, request, context):
+        """The verifier's snapshot: at one revision, every session of the caller's
+        tenant that ended recently enough that a token of it may still be
+        unexpired, a page at a time. A LocalVerifier lists it, then watches
+        the ending event types from `revision` + 1 (list, then watch).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_SessionServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -237,6 +252,11 @@ def add_SessionServiceServicer_to_server(servicer, server):
                     servicer.GetJwks,
                     request_deserializer=sessionauthority_dot_v1_dot_session__service__pb2.GetJwksRequest.FromString,
                     response_serializer=sessionauthority_dot_v1_dot_session__service__pb2.GetJwksResponse.SerializeToString,
+            ),
+            'ListEndedSessions': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListEndedSessions,
+                    request_deserializer=sessionauthority_dot_v1_dot_session__service__pb2.ListEndedSessionsRequest.FromString,
+                    response_serializer=sessionauthority_dot_v1_dot_session__service__pb2.ListEndedSessionsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -537,6 +557,33 @@ class SessionService:
             '/sessionauthority.v1.SessionService/GetJwks',
             sessionauthority_dot_v1_dot_session__service__pb2.GetJwksRequest.SerializeToString,
             sessionauthority_dot_v1_dot_session__service__pb2.GetJwksResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListEndedSessions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sessionauthority.v1.SessionService/ListEndedSessions',
+            sessionauthority_dot_v1_dot_session__service__pb2.ListEndedSessionsRequest.SerializeToString,
+            sessionauthority_dot_v1_dot_session__service__pb2.ListEndedSessionsResponse.FromString,
             options,
             channel_credentials,
             insecure,

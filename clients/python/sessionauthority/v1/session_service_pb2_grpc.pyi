@@ -65,6 +65,12 @@ class SessionServiceStub:
     """
     GetJwks: _grpc.UnaryUnaryMultiCallable[_session_service_pb2.GetJwksRequest, _session_service_pb2.GetJwksResponse]
     """The public keys that verify access tokens, as a JSON Web Key Set."""
+    ListEndedSessions: _grpc.UnaryUnaryMultiCallable[_session_service_pb2.ListEndedSessionsRequest, _session_service_pb2.ListEndedSessionsResponse]
+    """The verifier's snapshot: at one revision, every session of the caller's
+    tenant that ended recently enough that a token of it may still be
+    unexpired, a page at a time. A LocalVerifier lists it, then watches
+    the ending event types from `revision` + 1 (list, then watch).
+    """
 
 @_typing.type_check_only
 class SessionServiceAsyncStub(SessionServiceStub):
@@ -103,6 +109,12 @@ class SessionServiceAsyncStub(SessionServiceStub):
     """
     GetJwks: _aio.UnaryUnaryMultiCallable[_session_service_pb2.GetJwksRequest, _session_service_pb2.GetJwksResponse]  # type: ignore[assignment]
     """The public keys that verify access tokens, as a JSON Web Key Set."""
+    ListEndedSessions: _aio.UnaryUnaryMultiCallable[_session_service_pb2.ListEndedSessionsRequest, _session_service_pb2.ListEndedSessionsResponse]  # type: ignore[assignment]
+    """The verifier's snapshot: at one revision, every session of the caller's
+    tenant that ended recently enough that a token of it may still be
+    unexpired, a page at a time. A LocalVerifier lists it, then watches
+    the ending event types from `revision` + 1 (list, then watch).
+    """
 
 class SessionServiceServicer(metaclass=_abc_1.ABCMeta):
     """Creates, validates, renews, revokes and watches user sessions."""
@@ -204,5 +216,17 @@ class SessionServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_session_service_pb2.GetJwksResponse, _abc.Awaitable[_session_service_pb2.GetJwksResponse]]:
         """The public keys that verify access tokens, as a JSON Web Key Set."""
+
+    @_abc_1.abstractmethod
+    def ListEndedSessions(
+        self,
+        request: _session_service_pb2.ListEndedSessionsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_session_service_pb2.ListEndedSessionsResponse, _abc.Awaitable[_session_service_pb2.ListEndedSessionsResponse]]:
+        """The verifier's snapshot: at one revision, every session of the caller's
+        tenant that ended recently enough that a token of it may still be
+        unexpired, a page at a time. A LocalVerifier lists it, then watches
+        the ending event types from `revision` + 1 (list, then watch).
+        """
 
 def add_SessionServiceServicer_to_server(servicer: SessionServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

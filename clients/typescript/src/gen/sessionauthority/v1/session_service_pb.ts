@@ -14,7 +14,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file sessionauthority/v1/session_service.proto.
  */
 export const file_sessionauthority_v1_session_service: GenFile = /*@__PURE__*/
-  fileDesc("CilzZXNzaW9uYXV0aG9yaXR5L3YxL3Nlc3Npb25fc2VydmljZS5wcm90bxITc2Vzc2lvbmF1dGhvcml0eS52MSL+AQoUQ3JlYXRlU2Vzc2lvblJlcXVlc3QSEgoKc3ViamVjdF9pZBgBIAEoCRIRCglyZWZlcmVuY2UYAiABKAkSKQoIbWV0YWRhdGEYAyABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EiYKA3R0bBgEIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhISCgpyZXF1ZXN0X2lkGAUgASgJEhYKDnJldXNlX2V4aXN0aW5nGAYgASgIEg8KB3BlbmRpbmcYByABKAgSLwoGY2xpZW50GAggASgLMh8uc2Vzc2lvbmF1dGhvcml0eS52MS5DbGllbnRJbmZvIq4BChVDcmVhdGVTZXNzaW9uUmVzcG9uc2USLQoHc2Vzc2lvbhgBIAEoCzIcLnNlc3Npb25hdXRob3JpdHkudjEuU2Vzc2lvbhIuCgZ0b2tlbnMYAiABKAsyHi5zZXNzaW9uYXV0aG9yaXR5LnYxLlRva2VuUGFpchIUCgxoYW5kb2ZmX2NvZGUYAyABKAkSDgoGcmV1c2VkGAQgASgIEhAKCHJlcGxheWVkGAUgASgIIisKE1N0YXJ0U2Vzc2lvblJlcXVlc3QSFAoMaGFuZG9mZl9jb2RlGAEgASgJInUKFFN0YXJ0U2Vzc2lvblJlc3BvbnNlEi0KB3Nlc3Npb24YASABKAsyHC5zZXNzaW9uYXV0aG9yaXR5LnYxLlNlc3Npb24SLgoGdG9rZW5zGAIgASgLMh4uc2Vzc2lvbmF1dGhvcml0eS52MS5Ub2tlblBhaXIiJwoRR2V0U2Vzc2lvblJlcXVlc3QSEgoKc2Vzc2lvbl9pZBgBIAEoCSJDChJHZXRTZXNzaW9uUmVzcG9uc2USLQoHc2Vzc2lvbhgBIAEoCzIcLnNlc3Npb25hdXRob3JpdHkudjEuU2Vzc2lvbiKWAQoTTGlzdFNlc3Npb25zUmVxdWVzdBISCgpzdWJqZWN0X2lkGAEgASgJEhEKCXJlZmVyZW5jZRgCIAEoCRIxCgZzdGF0ZXMYAyADKA4yIS5zZXNzaW9uYXV0aG9yaXR5LnYxLlNlc3Npb25TdGF0ZRIRCglwYWdlX3NpemUYBCABKAUSEgoKcGFnZV90b2tlbhgFIAEoCSJfChRMaXN0U2Vzc2lvbnNSZXNwb25zZRIuCghzZXNzaW9ucxgBIAMoCzIcLnNlc3Npb25hdXRob3JpdHkudjEuU2Vzc2lvbhIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiZwoWVmFsaWRhdGVTZXNzaW9uUmVxdWVzdBIUCgxhY2Nlc3NfdG9rZW4YASABKAkSGwoTZXhwZWN0ZWRfc3ViamVjdF9pZBgCIAEoCRIaChJleHBlY3RlZF9yZWZlcmVuY2UYAyABKAkikwEKF1ZhbGlkYXRlU2Vzc2lvblJlc3BvbnNlEg0KBXZhbGlkGAEgASgIEjoKDmludmFsaWRfcmVhc29uGAIgASgOMiIuc2Vzc2lvbmF1dGhvcml0eS52MS5JbnZhbGlkUmVhc29uEi0KB3Nlc3Npb24YAyABKAsyHC5zZXNzaW9uYXV0aG9yaXR5LnYxLlNlc3Npb24iLAoTUmVuZXdTZXNzaW9uUmVxdWVzdBIVCg1yZWZyZXNoX3Rva2VuGAEgASgJInUKFFJlbmV3U2Vzc2lvblJlc3BvbnNlEi0KB3Nlc3Npb24YASABKAsyHC5zZXNzaW9uYXV0aG9yaXR5LnYxLlNlc3Npb24SLgoGdG9rZW5zGAIgASgLMh4uc2Vzc2lvbmF1dGhvcml0eS52MS5Ub2tlblBhaXIiWgoUUmV2b2tlU2Vzc2lvblJlcXVlc3QSEgoKc2Vzc2lvbl9pZBgBIAEoCRIuCgZyZWFzb24YAiABKA4yHi5zZXNzaW9uYXV0aG9yaXR5LnYxLkVuZFJlYXNvbiJGChVSZXZva2VTZXNzaW9uUmVzcG9uc2USLQoHc2Vzc2lvbhgBIAEoCzIcLnNlc3Npb25hdXRob3JpdHkudjEuU2Vzc2lvbiKJAQoVUmV2b2tlU2Vzc2lvbnNSZXF1ZXN0EhIKCnN1YmplY3RfaWQYASABKAkSEQoJcmVmZXJlbmNlGAIgASgJEhkKEWV4Y2VwdF9zZXNzaW9uX2lkGAMgASgJEi4KBnJlYXNvbhgEIAEoDjIeLnNlc3Npb25hdXRob3JpdHkudjEuRW5kUmVhc29uIkQKFlJldm9rZVNlc3Npb25zUmVzcG9uc2USFQoNcmV2b2tlZF9jb3VudBgBIAEoBRITCgtzZXNzaW9uX2lkcxgCIAMoCSJdChxVcGRhdGVTZXNzaW9uTWV0YWRhdGFSZXF1ZXN0EhIKCnNlc3Npb25faWQYASABKAkSKQoIbWV0YWRhdGEYAiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Ik4KHVVwZGF0ZVNlc3Npb25NZXRhZGF0YVJlc3BvbnNlEi0KB3Nlc3Npb24YASABKAsyHC5zZXNzaW9uYXV0aG9yaXR5LnYxLlNlc3Npb24iaQoUV2F0Y2hTZXNzaW9uc1JlcXVlc3QSEgoKc3ViamVjdF9pZBgBIAEoCRISCgpzZXNzaW9uX2lkGAIgASgJEhEKCXJlZmVyZW5jZRgDIAEoCRIWCg5zdGFydF9yZXZpc2lvbhgEIAEoAyKLAQoVV2F0Y2hTZXNzaW9uc1Jlc3BvbnNlEjIKBWV2ZW50GAEgASgLMiEuc2Vzc2lvbmF1dGhvcml0eS52MS5TZXNzaW9uRXZlbnRIABI2Cghwcm9ncmVzcxgCIAEoCzIiLnNlc3Npb25hdXRob3JpdHkudjEuV2F0Y2hQcm9ncmVzc0gAQgYKBGtpbmQitAEKDFNlc3Npb25FdmVudBIQCghyZXZpc2lvbhgBIAEoAxIzCgR0eXBlGAIgASgOMiUuc2Vzc2lvbmF1dGhvcml0eS52MS5TZXNzaW9uRXZlbnRUeXBlEi0KB3Nlc3Npb24YAyABKAsyHC5zZXNzaW9uYXV0aG9yaXR5LnYxLlNlc3Npb24SLgoKb2NjdXJfdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiIQoNV2F0Y2hQcm9ncmVzcxIQCghyZXZpc2lvbhgBIAEoAyIQCg5HZXRKd2tzUmVxdWVzdCJRCgNKd2sSCwoDa2lkGAEgASgJEgsKA2t0eRgCIAEoCRILCgNjcnYYAyABKAkSCQoBeBgEIAEoCRILCgNhbGcYBSABKAkSCwoDdXNlGAYgASgJIkwKD0dldEp3a3NSZXNwb25zZRImCgRrZXlzGAEgAygLMhguc2Vzc2lvbmF1dGhvcml0eS52MS5Kd2sSEQoJandrc19qc29uGAIgASgJKvICCg1JbnZhbGlkUmVhc29uEh4KGklOVkFMSURfUkVBU09OX1VOU1BFQ0lGSUVEEAASHAoYSU5WQUxJRF9SRUFTT05fTUFMRk9STUVEEAESIAocSU5WQUxJRF9SRUFTT05fQkFEX1NJR05BVFVSRRACEiAKHElOVkFMSURfUkVBU09OX1RPS0VOX0VYUElSRUQQAxIkCiBJTlZBTElEX1JFQVNPTl9TRVNTSU9OX05PVF9GT1VORBAEEiIKHklOVkFMSURfUkVBU09OX1NFU1NJT05fRVhQSVJFRBAFEiIKHklOVkFMSURfUkVBU09OX1NFU1NJT05fUkVWT0tFRBAGEiUKIUlOVkFMSURfUkVBU09OX1NFU1NJT05fVEVSTUlOQVRFRBAHEiMKH0lOVkFMSURfUkVBU09OX1NVQkpFQ1RfTUlTTUFUQ0gQCBIlCiFJTlZBTElEX1JFQVNPTl9SRUZFUkVOQ0VfTUlTTUFUQ0gQCSqiAgoQU2Vzc2lvbkV2ZW50VHlwZRIiCh5TRVNTSU9OX0VWRU5UX1RZUEVfVU5TUEVDSUZJRUQQABIeChpTRVNTSU9OX0VWRU5UX1RZUEVfQ1JFQVRFRBABEh4KGlNFU1NJT05fRVZFTlRfVFlQRV9TVEFSVEVEEAISHgoaU0VTU0lPTl9FVkVOVF9UWVBFX1JFTkVXRUQQAxInCiNTRVNTSU9OX0VWRU5UX1RZUEVfTUVUQURBVEFfVVBEQVRFRBAEEh4KGlNFU1NJT05fRVZFTlRfVFlQRV9SRVZPS0VEEAUSHgoaU0VTU0lPTl9FVkVOVF9UWVBFX0VYUElSRUQQBhIhCh1TRVNTSU9OX0VWRU5UX1RZUEVfVEVSTUlOQVRFRBAHMocJCg5TZXNzaW9uU2VydmljZRJmCg1DcmVhdGVTZXNzaW9uEikuc2Vzc2lvbmF1dGhvcml0eS52MS5DcmVhdGVTZXNzaW9uUmVxdWVzdBoqLnNlc3Npb25hdXRob3JpdHkudjEuQ3JlYXRlU2Vzc2lvblJlc3BvbnNlEmMKDFN0YXJ0U2Vzc2lvbhIoLnNlc3Npb25hdXRob3JpdHkudjEuU3RhcnRTZXNzaW9uUmVxdWVzdBopLnNlc3Npb25hdXRob3JpdHkudjEuU3RhcnRTZXNzaW9uUmVzcG9uc2USXQoKR2V0U2Vzc2lvbhImLnNlc3Npb25hdXRob3JpdHkudjEuR2V0U2Vzc2lvblJlcXVlc3QaJy5zZXNzaW9uYXV0aG9yaXR5LnYxLkdldFNlc3Npb25SZXNwb25zZRJjCgxMaXN0U2Vzc2lvbnMSKC5zZXNzaW9uYXV0aG9yaXR5LnYxLkxpc3RTZXNzaW9uc1JlcXVlc3QaKS5zZXNzaW9uYXV0aG9yaXR5LnYxLkxpc3RTZXNzaW9uc1Jlc3BvbnNlEmwKD1ZhbGlkYXRlU2Vzc2lvbhIrLnNlc3Npb25hdXRob3JpdHkudjEuVmFsaWRhdGVTZXNzaW9uUmVxdWVzdBosLnNlc3Npb25hdXRob3JpdHkudjEuVmFsaWRhdGVTZXNzaW9uUmVzcG9uc2USYwoMUmVuZXdTZXNzaW9uEiguc2Vzc2lvbmF1dGhvcml0eS52MS5SZW5ld1Nlc3Npb25SZXF1ZXN0Gikuc2Vzc2lvbmF1dGhvcml0eS52MS5SZW5ld1Nlc3Npb25SZXNwb25zZRJmCg1SZXZva2VTZXNzaW9uEikuc2Vzc2lvbmF1dGhvcml0eS52MS5SZXZva2VTZXNzaW9uUmVxdWVzdBoqLnNlc3Npb25hdXRob3JpdHkudjEuUmV2b2tlU2Vzc2lvblJlc3BvbnNlEmkKDlJldm9rZVNlc3Npb25zEiouc2Vzc2lvbmF1dGhvcml0eS52MS5SZXZva2VTZXNzaW9uc1JlcXVlc3QaKy5zZXNzaW9uYXV0aG9yaXR5LnYxLlJldm9rZVNlc3Npb25zUmVzcG9uc2USfgoVVXBkYXRlU2Vzc2lvbk1ldGFkYXRhEjEuc2Vzc2lvbmF1dGhvcml0eS52MS5VcGRhdGVTZXNzaW9uTWV0YWRhdGFSZXF1ZXN0GjIuc2Vzc2lvbmF1dGhvcml0eS52MS5VcGRhdGVTZXNzaW9uTWV0YWRhdGFSZXNwb25zZRJoCg1XYXRjaFNlc3Npb25zEikuc2Vzc2lvbmF1dGhvcml0eS52MS5XYXRjaFNlc3Npb25zUmVxdWVzdBoqLnNlc3Npb25hdXRob3JpdHkudjEuV2F0Y2hTZXNzaW9uc1Jlc3BvbnNlMAESVAoHR2V0SndrcxIjLnNlc3Npb25hdXRob3JpdHkudjEuR2V0Sndrc1JlcXVlc3QaJC5zZXNzaW9uYXV0aG9yaXR5LnYxLkdldEp3a3NSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_duration, file_google_protobuf_struct, file_google_protobuf_timestamp, file_sessionauthority_v1_session]);
+  fileDesc("CilzZXNzaW9uYXV0aG9yaXR5L3YxL3Nlc3Npb25fc2VydmljZS5wcm90bxITc2Vzc2lvbmF1dGhvcml0eS52MSL+AQoUQ3JlYXRlU2Vzc2lvblJlcXVlc3QSEgoKc3ViamVjdF9pZBgBIAEoCRIRCglyZWZlcmVuY2UYAiABKAkSKQoIbWV0YWRhdGEYAyABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EiYKA3R0bBgEIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhISCgpyZXF1ZXN0X2lkGAUgASgJEhYKDnJldXNlX2V4aXN0aW5nGAYgASgIEg8KB3BlbmRpbmcYByABKAgSLwoGY2xpZW50GAggASgLMh8uc2Vzc2lvbmF1dGhvcml0eS52MS5DbGllbnRJbmZvIq4BChVDcmVhdGVTZXNzaW9uUmVzcG9uc2USLQoHc2Vzc2lvbhgBIAEoCzIcLnNlc3Npb25hdXRob3JpdHkudjEuU2Vzc2lvbhIuCgZ0b2tlbnMYAiABKAsyHi5zZXNzaW9uYXV0aG9yaXR5LnYxLlRva2VuUGFpchIUCgxoYW5kb2ZmX2NvZGUYAyABKAkSDgoGcmV1c2VkGAQgASgIEhAKCHJlcGxheWVkGAUgASgIIisKE1N0YXJ0U2Vzc2lvblJlcXVlc3QSFAoMaGFuZG9mZl9jb2RlGAEgASgJInUKFFN0YXJ0U2Vzc2lvblJlc3BvbnNlEi0KB3Nlc3Npb24YASABKAsyHC5zZXNzaW9uYXV0aG9yaXR5LnYxLlNlc3Npb24SLgoGdG9rZW5zGAIgASgLMh4uc2Vzc2lvbmF1dGhvcml0eS52MS5Ub2tlblBhaXIiJwoRR2V0U2Vzc2lvblJlcXVlc3QSEgoKc2Vzc2lvbl9pZBgBIAEoCSJDChJHZXRTZXNzaW9uUmVzcG9uc2USLQoHc2Vzc2lvbhgBIAEoCzIcLnNlc3Npb25hdXRob3JpdHkudjEuU2Vzc2lvbiKWAQoTTGlzdFNlc3Npb25zUmVxdWVzdBISCgpzdWJqZWN0X2lkGAEgASgJEhEKCXJlZmVyZW5jZRgCIAEoCRIxCgZzdGF0ZXMYAyADKA4yIS5zZXNzaW9uYXV0aG9yaXR5LnYxLlNlc3Npb25TdGF0ZRIRCglwYWdlX3NpemUYBCABKAUSEgoKcGFnZV90b2tlbhgFIAEoCSJfChRMaXN0U2Vzc2lvbnNSZXNwb25zZRIuCghzZXNzaW9ucxgBIAMoCzIcLnNlc3Npb25hdXRob3JpdHkudjEuU2Vzc2lvbhIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiZwoWVmFsaWRhdGVTZXNzaW9uUmVxdWVzdBIUCgxhY2Nlc3NfdG9rZW4YASABKAkSGwoTZXhwZWN0ZWRfc3ViamVjdF9pZBgCIAEoCRIaChJleHBlY3RlZF9yZWZlcmVuY2UYAyABKAkikwEKF1ZhbGlkYXRlU2Vzc2lvblJlc3BvbnNlEg0KBXZhbGlkGAEgASgIEjoKDmludmFsaWRfcmVhc29uGAIgASgOMiIuc2Vzc2lvbmF1dGhvcml0eS52MS5JbnZhbGlkUmVhc29uEi0KB3Nlc3Npb24YAyABKAsyHC5zZXNzaW9uYXV0aG9yaXR5LnYxLlNlc3Npb24iLAoTUmVuZXdTZXNzaW9uUmVxdWVzdBIVCg1yZWZyZXNoX3Rva2VuGAEgASgJInUKFFJlbmV3U2Vzc2lvblJlc3BvbnNlEi0KB3Nlc3Npb24YASABKAsyHC5zZXNzaW9uYXV0aG9yaXR5LnYxLlNlc3Npb24SLgoGdG9rZW5zGAIgASgLMh4uc2Vzc2lvbmF1dGhvcml0eS52MS5Ub2tlblBhaXIiWgoUUmV2b2tlU2Vzc2lvblJlcXVlc3QSEgoKc2Vzc2lvbl9pZBgBIAEoCRIuCgZyZWFzb24YAiABKA4yHi5zZXNzaW9uYXV0aG9yaXR5LnYxLkVuZFJlYXNvbiJGChVSZXZva2VTZXNzaW9uUmVzcG9uc2USLQoHc2Vzc2lvbhgBIAEoCzIcLnNlc3Npb25hdXRob3JpdHkudjEuU2Vzc2lvbiKJAQoVUmV2b2tlU2Vzc2lvbnNSZXF1ZXN0EhIKCnN1YmplY3RfaWQYASABKAkSEQoJcmVmZXJlbmNlGAIgASgJEhkKEWV4Y2VwdF9zZXNzaW9uX2lkGAMgASgJEi4KBnJlYXNvbhgEIAEoDjIeLnNlc3Npb25hdXRob3JpdHkudjEuRW5kUmVhc29uImMKFlJldm9rZVNlc3Npb25zUmVzcG9uc2USFQoNcmV2b2tlZF9jb3VudBgBIAEoBRITCgtzZXNzaW9uX2lkcxgCIAMoCRIdChVzZXNzaW9uX2lkc190cnVuY2F0ZWQYAyABKAgiXQocVXBkYXRlU2Vzc2lvbk1ldGFkYXRhUmVxdWVzdBISCgpzZXNzaW9uX2lkGAEgASgJEikKCG1ldGFkYXRhGAIgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdCJOCh1VcGRhdGVTZXNzaW9uTWV0YWRhdGFSZXNwb25zZRItCgdzZXNzaW9uGAEgASgLMhwuc2Vzc2lvbmF1dGhvcml0eS52MS5TZXNzaW9uIqUBChRXYXRjaFNlc3Npb25zUmVxdWVzdBISCgpzdWJqZWN0X2lkGAEgASgJEhIKCnNlc3Npb25faWQYAiABKAkSEQoJcmVmZXJlbmNlGAMgASgJEhYKDnN0YXJ0X3JldmlzaW9uGAQgASgDEjoKC2V2ZW50X3R5cGVzGAUgAygOMiUuc2Vzc2lvbmF1dGhvcml0eS52MS5TZXNzaW9uRXZlbnRUeXBlIosBChVXYXRjaFNlc3Npb25zUmVzcG9uc2USMgoFZXZlbnQYASABKAsyIS5zZXNzaW9uYXV0aG9yaXR5LnYxLlNlc3Npb25FdmVudEgAEjYKCHByb2dyZXNzGAIgASgLMiIuc2Vzc2lvbmF1dGhvcml0eS52MS5XYXRjaFByb2dyZXNzSABCBgoEa2luZCK0AQoMU2Vzc2lvbkV2ZW50EhAKCHJldmlzaW9uGAEgASgDEjMKBHR5cGUYAiABKA4yJS5zZXNzaW9uYXV0aG9yaXR5LnYxLlNlc3Npb25FdmVudFR5cGUSLQoHc2Vzc2lvbhgDIAEoCzIcLnNlc3Npb25hdXRob3JpdHkudjEuU2Vzc2lvbhIuCgpvY2N1cl90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCIhCg1XYXRjaFByb2dyZXNzEhAKCHJldmlzaW9uGAEgASgDIhAKDkdldEp3a3NSZXF1ZXN0IlEKA0p3axILCgNraWQYASABKAkSCwoDa3R5GAIgASgJEgsKA2NydhgDIAEoCRIJCgF4GAQgASgJEgsKA2FsZxgFIAEoCRILCgN1c2UYBiABKAkifgoPR2V0Sndrc1Jlc3BvbnNlEiYKBGtleXMYASADKAsyGC5zZXNzaW9uYXV0aG9yaXR5LnYxLkp3axIRCglqd2tzX2pzb24YAiABKAkSDgoGaXNzdWVyGAMgASgJEhAKCGF1ZGllbmNlGAQgASgJEg4KBnRlbmFudBgFIAEoCSJBChhMaXN0RW5kZWRTZXNzaW9uc1JlcXVlc3QSEQoJcGFnZV9zaXplGAEgASgFEhIKCnBhZ2VfdG9rZW4YAiABKAki3gEKDEVuZGVkU2Vzc2lvbhISCgpzZXNzaW9uX2lkGAEgASgJEhIKCnN1YmplY3RfaWQYAiABKAkSMAoFc3RhdGUYAyABKA4yIS5zZXNzaW9uYXV0aG9yaXR5LnYxLlNlc3Npb25TdGF0ZRIyCgplbmRfcmVhc29uGAQgASgOMh4uc2Vzc2lvbmF1dGhvcml0eS52MS5FbmRSZWFzb24SLAoIZW5kX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhIKCmVycm9yX2NvZGUYBiABKAkipgEKGUxpc3RFbmRlZFNlc3Npb25zUmVzcG9uc2USMwoIc2Vzc2lvbnMYASADKAsyIS5zZXNzaW9uYXV0aG9yaXR5LnYxLkVuZGVkU2Vzc2lvbhIQCghyZXZpc2lvbhgCIAEoAxIpCgVzaW5jZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFwoPbmV4dF9wYWdlX3Rva2VuGAQgASgJKvICCg1JbnZhbGlkUmVhc29uEh4KGklOVkFMSURfUkVBU09OX1VOU1BFQ0lGSUVEEAASHAoYSU5WQUxJRF9SRUFTT05fTUFMRk9STUVEEAESIAocSU5WQUxJRF9SRUFTT05fQkFEX1NJR05BVFVSRRACEiAKHElOVkFMSURfUkVBU09OX1RPS0VOX0VYUElSRUQQAxIkCiBJTlZBTElEX1JFQVNPTl9TRVNTSU9OX05PVF9GT1VORBAEEiIKHklOVkFMSURfUkVBU09OX1NFU1NJT05fRVhQSVJFRBAFEiIKHklOVkFMSURfUkVBU09OX1NFU1NJT05fUkVWT0tFRBAGEiUKIUlOVkFMSURfUkVBU09OX1NFU1NJT05fVEVSTUlOQVRFRBAHEiMKH0lOVkFMSURfUkVBU09OX1NVQkpFQ1RfTUlTTUFUQ0gQCBIlCiFJTlZBTElEX1JFQVNPTl9SRUZFUkVOQ0VfTUlTTUFUQ0gQCSqiAgoQU2Vzc2lvbkV2ZW50VHlwZRIiCh5TRVNTSU9OX0VWRU5UX1RZUEVfVU5TUEVDSUZJRUQQABIeChpTRVNTSU9OX0VWRU5UX1RZUEVfQ1JFQVRFRBABEh4KGlNFU1NJT05fRVZFTlRfVFlQRV9TVEFSVEVEEAISHgoaU0VTU0lPTl9FVkVOVF9UWVBFX1JFTkVXRUQQAxInCiNTRVNTSU9OX0VWRU5UX1RZUEVfTUVUQURBVEFfVVBEQVRFRBAEEh4KGlNFU1NJT05fRVZFTlRfVFlQRV9SRVZPS0VEEAUSHgoaU0VTU0lPTl9FVkVOVF9UWVBFX0VYUElSRUQQBhIhCh1TRVNTSU9OX0VWRU5UX1RZUEVfVEVSTUlOQVRFRBAHMvsJCg5TZXNzaW9uU2VydmljZRJmCg1DcmVhdGVTZXNzaW9uEikuc2Vzc2lvbmF1dGhvcml0eS52MS5DcmVhdGVTZXNzaW9uUmVxdWVzdBoqLnNlc3Npb25hdXRob3JpdHkudjEuQ3JlYXRlU2Vzc2lvblJlc3BvbnNlEmMKDFN0YXJ0U2Vzc2lvbhIoLnNlc3Npb25hdXRob3JpdHkudjEuU3RhcnRTZXNzaW9uUmVxdWVzdBopLnNlc3Npb25hdXRob3JpdHkudjEuU3RhcnRTZXNzaW9uUmVzcG9uc2USXQoKR2V0U2Vzc2lvbhImLnNlc3Npb25hdXRob3JpdHkudjEuR2V0U2Vzc2lvblJlcXVlc3QaJy5zZXNzaW9uYXV0aG9yaXR5LnYxLkdldFNlc3Npb25SZXNwb25zZRJjCgxMaXN0U2Vzc2lvbnMSKC5zZXNzaW9uYXV0aG9yaXR5LnYxLkxpc3RTZXNzaW9uc1JlcXVlc3QaKS5zZXNzaW9uYXV0aG9yaXR5LnYxLkxpc3RTZXNzaW9uc1Jlc3BvbnNlEmwKD1ZhbGlkYXRlU2Vzc2lvbhIrLnNlc3Npb25hdXRob3JpdHkudjEuVmFsaWRhdGVTZXNzaW9uUmVxdWVzdBosLnNlc3Npb25hdXRob3JpdHkudjEuVmFsaWRhdGVTZXNzaW9uUmVzcG9uc2USYwoMUmVuZXdTZXNzaW9uEiguc2Vzc2lvbmF1dGhvcml0eS52MS5SZW5ld1Nlc3Npb25SZXF1ZXN0Gikuc2Vzc2lvbmF1dGhvcml0eS52MS5SZW5ld1Nlc3Npb25SZXNwb25zZRJmCg1SZXZva2VTZXNzaW9uEikuc2Vzc2lvbmF1dGhvcml0eS52MS5SZXZva2VTZXNzaW9uUmVxdWVzdBoqLnNlc3Npb25hdXRob3JpdHkudjEuUmV2b2tlU2Vzc2lvblJlc3BvbnNlEmkKDlJldm9rZVNlc3Npb25zEiouc2Vzc2lvbmF1dGhvcml0eS52MS5SZXZva2VTZXNzaW9uc1JlcXVlc3QaKy5zZXNzaW9uYXV0aG9yaXR5LnYxLlJldm9rZVNlc3Npb25zUmVzcG9uc2USfgoVVXBkYXRlU2Vzc2lvbk1ldGFkYXRhEjEuc2Vzc2lvbmF1dGhvcml0eS52MS5VcGRhdGVTZXNzaW9uTWV0YWRhdGFSZXF1ZXN0GjIuc2Vzc2lvbmF1dGhvcml0eS52MS5VcGRhdGVTZXNzaW9uTWV0YWRhdGFSZXNwb25zZRJoCg1XYXRjaFNlc3Npb25zEikuc2Vzc2lvbmF1dGhvcml0eS52MS5XYXRjaFNlc3Npb25zUmVxdWVzdBoqLnNlc3Npb25hdXRob3JpdHkudjEuV2F0Y2hTZXNzaW9uc1Jlc3BvbnNlMAESVAoHR2V0SndrcxIjLnNlc3Npb25hdXRob3JpdHkudjEuR2V0Sndrc1JlcXVlc3QaJC5zZXNzaW9uYXV0aG9yaXR5LnYxLkdldEp3a3NSZXNwb25zZRJyChFMaXN0RW5kZWRTZXNzaW9ucxItLnNlc3Npb25hdXRob3JpdHkudjEuTGlzdEVuZGVkU2Vzc2lvbnNSZXF1ZXN0Gi4uc2Vzc2lvbmF1dGhvcml0eS52MS5MaXN0RW5kZWRTZXNzaW9uc1Jlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_duration, file_google_protobuf_struct, file_google_protobuf_timestamp, file_sessionauthority_v1_session]);
 
 /**
  * Request of CreateSession.
@@ -530,11 +530,18 @@ export type RevokeSessionsResponse = Message<"sessionauthority.v1.RevokeSessions
   revokedCount: number;
 
   /**
-   * The ids of the sessions this call ended.
+   * The ids of the sessions this call ended, at most 1,000 of them.
    *
    * @generated from field: repeated string session_ids = 2;
    */
   sessionIds: string[];
+
+  /**
+   * True when the call ended more sessions than session_ids lists.
+   *
+   * @generated from field: bool session_ids_truncated = 3;
+   */
+  sessionIdsTruncated: boolean;
 };
 
 /**
@@ -625,11 +632,21 @@ export type WatchSessionsRequest = Message<"sessionauthority.v1.WatchSessionsReq
    * revision >= N first, then live ones, with no gap and no duplicate. To
    * resume, pass the last revision received (event or progress) + 1. If N is
    * older than retained history the stream ends OUT_OF_RANGE with ErrorInfo
-   * metadata `compact_revision`. Negative: INVALID_ARGUMENT.
+   * metadata `compact_revision`. Above the server's head + 1 (a database
+   * restored from a backup): OUT_OF_RANGE, reason REVISION_AHEAD, metadata
+   * `head_revision`. Negative: INVALID_ARGUMENT.
    *
    * @generated from field: int64 start_revision = 4;
    */
   startRevision: bigint;
+
+  /**
+   * Only events of these types; empty means every type. Progress marks
+   * flow either way.
+   *
+   * @generated from field: repeated sessionauthority.v1.SessionEventType event_types = 5;
+   */
+  eventTypes: SessionEventType[];
 };
 
 /**
@@ -833,6 +850,28 @@ export type GetJwksResponse = Message<"sessionauthority.v1.GetJwksResponse"> & {
    * @generated from field: string jwks_json = 2;
    */
   jwksJson: string;
+
+  /**
+   * The `iss` the caller's tenant's tokens carry.
+   *
+   * @generated from field: string issuer = 3;
+   */
+  issuer: string;
+
+  /**
+   * The `aud` the caller's tenant's tokens carry: one per tenant, so a
+   * verifier that checks it refuses every other tenant's tokens.
+   *
+   * @generated from field: string audience = 4;
+   */
+  audience: string;
+
+  /**
+   * The caller's tenant, as in the tokens' `tnt` claim.
+   *
+   * @generated from field: string tenant = 5;
+   */
+  tenant: string;
 };
 
 /**
@@ -841,6 +880,132 @@ export type GetJwksResponse = Message<"sessionauthority.v1.GetJwksResponse"> & {
  */
 export const GetJwksResponseSchema: GenMessage<GetJwksResponse> = /*@__PURE__*/
   messageDesc(file_sessionauthority_v1_session_service, 24);
+
+/**
+ * Request of ListEndedSessions.
+ *
+ * @generated from message sessionauthority.v1.ListEndedSessionsRequest
+ */
+export type ListEndedSessionsRequest = Message<"sessionauthority.v1.ListEndedSessionsRequest"> & {
+  /**
+   * At most this many sessions (default 1,000, clamped to 5,000).
+   *
+   * @generated from field: int32 page_size = 1;
+   */
+  pageSize: number;
+
+  /**
+   * The next_page_token of the previous page.
+   *
+   * @generated from field: string page_token = 2;
+   */
+  pageToken: string;
+};
+
+/**
+ * Describes the message sessionauthority.v1.ListEndedSessionsRequest.
+ * Use `create(ListEndedSessionsRequestSchema)` to create a new message.
+ */
+export const ListEndedSessionsRequestSchema: GenMessage<ListEndedSessionsRequest> = /*@__PURE__*/
+  messageDesc(file_sessionauthority_v1_session_service, 25);
+
+/**
+ * A session that has ended, as a verifier needs it.
+ *
+ * @generated from message sessionauthority.v1.EndedSession
+ */
+export type EndedSession = Message<"sessionauthority.v1.EndedSession"> & {
+  /**
+   * The session.
+   *
+   * @generated from field: string session_id = 1;
+   */
+  sessionId: string;
+
+  /**
+   * Its subject.
+   *
+   * @generated from field: string subject_id = 2;
+   */
+  subjectId: string;
+
+  /**
+   * REVOKED, EXPIRED or TERMINATED.
+   *
+   * @generated from field: sessionauthority.v1.SessionState state = 3;
+   */
+  state: SessionState;
+
+  /**
+   * Why it ended.
+   *
+   * @generated from field: sessionauthority.v1.EndReason end_reason = 4;
+   */
+  endReason: EndReason;
+
+  /**
+   * When it ended.
+   *
+   * @generated from field: google.protobuf.Timestamp end_time = 5;
+   */
+  endTime?: Timestamp | undefined;
+
+  /**
+   * For TERMINATED: the code given when the subject was terminated.
+   *
+   * @generated from field: string error_code = 6;
+   */
+  errorCode: string;
+};
+
+/**
+ * Describes the message sessionauthority.v1.EndedSession.
+ * Use `create(EndedSessionSchema)` to create a new message.
+ */
+export const EndedSessionSchema: GenMessage<EndedSession> = /*@__PURE__*/
+  messageDesc(file_sessionauthority_v1_session_service, 26);
+
+/**
+ * Response of ListEndedSessions.
+ *
+ * @generated from message sessionauthority.v1.ListEndedSessionsResponse
+ */
+export type ListEndedSessionsResponse = Message<"sessionauthority.v1.ListEndedSessionsResponse"> & {
+  /**
+   * Sessions that ended at or before `revision` and at or after `since`.
+   *
+   * @generated from field: repeated sessionauthority.v1.EndedSession sessions = 1;
+   */
+  sessions: EndedSession[];
+
+  /**
+   * The snapshot's revision, the same on every page: watch from revision + 1.
+   *
+   * @generated from field: int64 revision = 2;
+   */
+  revision: bigint;
+
+  /**
+   * Sessions that ended before this cannot have an unexpired token.
+   *
+   * @generated from field: google.protobuf.Timestamp since = 3;
+   */
+  since?: Timestamp | undefined;
+
+  /**
+   * Pass as page_token for the next page; "" on the last page.
+   *
+   * @generated from field: string next_page_token = 4;
+   */
+  nextPageToken: string;
+};
+
+/**
+ * Describes the message sessionauthority.v1.ListEndedSessionsResponse.
+ * Use `create(ListEndedSessionsResponseSchema)` to create a new message.
+ */
+export const ListEndedSessionsResponseSchema: GenMessage<ListEndedSessionsResponse> = /*@__PURE__*/
+  messageDesc(file_sessionauthority_v1_session_service, 27);
 
 /**
  * Why ValidateSession found a token not good.
@@ -1116,6 +1281,19 @@ export const SessionService: GenService<{
     methodKind: "unary";
     input: typeof GetJwksRequestSchema;
     output: typeof GetJwksResponseSchema;
+  },
+  /**
+   * The verifier's snapshot: at one revision, every session of the caller's
+   * tenant that ended recently enough that a token of it may still be
+   * unexpired, a page at a time. A LocalVerifier lists it, then watches
+   * the ending event types from `revision` + 1 (list, then watch).
+   *
+   * @generated from rpc sessionauthority.v1.SessionService.ListEndedSessions
+   */
+  listEndedSessions: {
+    methodKind: "unary";
+    input: typeof ListEndedSessionsRequestSchema;
+    output: typeof ListEndedSessionsResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_sessionauthority_v1_session_service, 0);
