@@ -64,6 +64,12 @@ class Sealer:
         if len(key) != 32:
             raise ValueError("encryption key must be 32 bytes")
         self._aead = AESGCM(key)
+        self._key = key
+
+    def derive(self, label: str) -> bytes:
+        """A key for another purpose (page tokens), bound to `label`, so the
+        at-rest key itself is never used twice."""
+        return hmac.new(self._key, b"derive:" + label.encode(), hashlib.sha256).digest()
 
     def seal(self, plaintext: bytes, aad: str) -> bytes:
         nonce = os.urandom(12)

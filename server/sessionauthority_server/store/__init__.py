@@ -25,6 +25,7 @@ from ..domain import (
 )
 from ..errors import session_not_found, subject_not_found
 from ..inputs import CreateRequest, ListRequest
+from ..pagetokens import PageTokens
 from ..tokens import Sealer, VerifiedTokens, secret_hash, unverified_kid, verify_access_token
 from . import keys, limits, outbox, ratelimits, reads, refresh, rows, sessions, subjects
 from .context import US, Context
@@ -59,6 +60,7 @@ class Store:
         self.idle_us = settings.idle_timeout_seconds * US
         self._listeners: list[Callable[[list[Event]], None]] = []
         self._verified = VerifiedTokens()
+        self.page_tokens = PageTokens(sealer.derive("page-tokens"))
         self.keys: KeyRing
         self.ctx: Context
 
