@@ -63,6 +63,8 @@ POSTGRES_MODULES = {
     "test_sdk_client",
     "test_sdk_verifier",
     "test_managed_live",
+    "test_verifier_snapshot",
+    "test_verifier_protocol",
 }
 # Any fixed 32-byte key: PostgreSQL has no file to keep a generated one beside.
 TEST_ENCRYPTION_KEY = "c2Vzc2lvbi1hdXRob3JpdHktdGVzdC1rZXktMzJieXQ"

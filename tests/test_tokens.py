@@ -72,23 +72,34 @@ async def test_validate_session_not_found(h):
     assert not v.HasField("session")
 
 
-async def test_access_tokens_carry_the_audience_and_refuse_another(h):
-    r = await create(h)
-    claims = jwt.decode(r.tokens.access_token, options={"verify_signature": False})
-    assert claims["aud"] == "session-authority"
+def _signed(h, r, audience: str, tenant: str = "default") -> str:
     now = h.clock()
-    other = sign_access_token(
+    return sign_access_token(
         h.app.store.keys.active,
         issuer="session-authority",
-        audience="some-other-service",
-        tenant="default",
+        audience=audience,
+        tenant=tenant,
         subject_id=r.session.subject_id,
         session_id=r.session.session_id,
         now_us=now,
         expire_us=now + 60_000_000,
     )
-    v = await validate(h, other)
-    assert not v.valid and v.invalid_reason == pb.INVALID_REASON_MALFORMED
+
+
+async def test_access_tokens_carry_their_tenants_audience_and_refuse_another(h):
+    r = await create(h)
+    claims = jwt.decode(r.tokens.access_token, options={"verify_signature": False})
+    assert claims["aud"] == "session-authority:default"
+    assert claims["tnt"] == "default"
+    for audience in ("some-other-service", "session-authority:other-tenant"):
+        v = await validate(h, _signed(h, r, audience))
+        assert not v.valid and v.invalid_reason == pb.INVALID_REASON_MALFORMED, audience
+
+
+async def test_tokens_minted_before_audiences_per_tenant_still_validate(h):
+    # Minted by the release before: the shared audience, with `tnt`.
+    r = await create(h)
+    assert (await validate(h, _signed(h, r, "session-authority"))).valid
 
 
 async def test_validate_token_expired_vs_session_expired(h):

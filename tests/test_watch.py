@@ -121,14 +121,29 @@ async def test_history_then_live_without_gap_or_duplicate(h):
     w.cancel()
 
 
-async def test_start_revision_in_the_future_waits_for_it(h):
+async def test_start_revision_one_past_the_head_waits_for_it(h):
+    # head + 1 is what a client resumes with after receiving the head.
     now = await h.app.store.current_revision()
-    w = Watch(h.sessions, start_revision=now + 3)
+    w = Watch(h.sessions, start_revision=now + 1)
     assert await w.progress() == now
-    for i in range(3):
-        await create(h, subject=f"f{i}")
-    assert (await w.event()).revision == now + 3
+    await create(h, subject="next")
+    assert (await w.event()).revision == now + 1
     w.cancel()
+
+
+async def test_start_revision_beyond_the_head_is_revision_ahead(h):
+    # A resume from a revision this database never reached (restored from a
+    # backup) used to answer progress at the lower head and drop every new
+    # event below the request.
+    await create(h)
+    now = await h.app.store.current_revision()
+    w = Watch(h.sessions, start_revision=now + 2)
+    err = await w.error()
+    assert err.code() == grpc.StatusCode.OUT_OF_RANGE
+    info = details(err)["ErrorInfo"]
+    assert info.reason == "REVISION_AHEAD"
+    assert info.metadata["head_revision"] == str(now)
+    assert info.metadata["start_revision"] == str(now + 2)
 
 
 async def test_bad_watch_requests(h):

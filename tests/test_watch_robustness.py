@@ -96,7 +96,8 @@ async def watcher(
         if choice < 0.2:
             start = 0
         elif choice < 0.4:
-            start = rng.randint(1, max(1, next_revision + 3))
+            # Never past head + 1: that is REVISION_AHEAD (test_watch.py).
+            start = rng.randint(1, max(1, next_revision))
         else:
             start = next_revision
         seg = Segment(flt, start)

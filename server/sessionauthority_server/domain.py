@@ -138,3 +138,24 @@ class Validation:
     @property
     def valid(self) -> bool:
         return self.reason is None
+
+
+@dataclass(frozen=True)
+class EndedSession:
+    session_id: str
+    subject_id: str
+    state: State
+    end_reason: EndReason | None
+    end_us: int
+    error_code: str
+
+
+@dataclass(frozen=True)
+class EndedPage:
+    """One page of the verifier's snapshot: every page has the same
+    `revision` and `since`."""
+
+    sessions: list[EndedSession]
+    revision: int
+    since_us: int
+    next_page_token: str

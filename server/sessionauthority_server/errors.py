@@ -156,6 +156,20 @@ def history_compacted(start_revision: int, compact_revision: int) -> DomainError
     )
 
 
+def revision_ahead(start_revision: int, head_revision: int) -> DomainError:
+    """A resume from a revision this database has not reached: it was
+    restored from a backup (or is another database). Answering progress at
+    the lower head would silently drop every new event below the request."""
+    return DomainError(
+        Kind.OUT_OF_RANGE,
+        "REVISION_AHEAD",
+        f"start_revision {start_revision} is beyond this server's head revision "
+        f"{head_revision} (was the database restored from a backup?); take a new "
+        "snapshot or resume from at most head_revision + 1",
+        metadata={"start_revision": str(start_revision), "head_revision": str(head_revision)},
+    )
+
+
 def _end_of_stream(kind: Kind, reason: str, why: str, resume_revision: int) -> DomainError:
     """A watch stream ended by the server; the client resumes where it was."""
     return DomainError(

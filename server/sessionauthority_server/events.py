@@ -21,7 +21,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
 from . import errors, policy
-from .domain import Event
+from .domain import Event, EventType
 from .errors import DomainError
 from .outage import OutageLog
 from .store import Store
@@ -39,19 +39,25 @@ class Filter:
     subject_id: str = ""
     session_id: str = ""
     reference: str = ""
+    # Empty: every type.
+    types: frozenset[EventType] = frozenset()
 
-    def key(self) -> tuple[str, str, str]:
-        """The most selective filter given: the stream is indexed under it."""
-        for name in ("session_id", "subject_id", "reference"):
-            value = getattr(self, name)
-            if value:
-                return (name, self.tenant, value)
-        return ("", self.tenant, "")
+    def keys(self) -> list[tuple[str, str, str, str]]:
+        """The most selective filter given, once per wanted type (or once
+        with "" for every type): the stream is indexed under these, so an
+        event of a type it does not want never reaches it."""
+        name, value = "", ""
+        for field in ("session_id", "subject_id", "reference"):
+            if getattr(self, field):
+                name, value = field, getattr(self, field)
+                break
+        return [(name, self.tenant, value, t) for t in (sorted(self.types) or [""])]
 
     def matches(self, event: Event) -> bool:
         s = event.session
         return (
             event.tenant == self.tenant
+            and (not self.types or event.type in self.types)
             and (not self.subject_id or s.subject_id == self.subject_id)
             and (not self.session_id or s.session_id == self.session_id)
             and (not self.reference or s.reference == self.reference)
@@ -77,6 +83,9 @@ class Subscription:
         self.sent = 0
         self.error: DomainError | None = None
         self.final_progress = False
+        # While history is replayed, the hub's tail says nothing of what
+        # this stream has sent.
+        self.replaying = False
         self._ended = asyncio.Event()
         # One waiter for the stream's life, raced against each write, rather
         # than a new task per message.
@@ -106,12 +115,18 @@ class Subscription:
     def bookmark(self) -> int:
         """Everything matching at or below this revision has been sent: when
         the queue is empty, that holds for every revision the hub has seen."""
-        if self.queue.empty():
+        if self.queue.empty() and not self.replaying:
             return max(self.sent, self.hub.tail_revision)
         return self.sent
 
     async def items(self) -> AsyncIterator[Event | Progress]:
         store = self.hub.store
+        if self.start_revision > self.registered_at + 1:
+            # Past what this replica has seen: it may only lag (another
+            # replica just committed), or the database went back in time.
+            head = max(self.registered_at, await store.current_revision())
+            if self.start_revision > head + 1:
+                raise errors.revision_ahead(self.start_revision, head)
         first = policy.first_progress(self.start_revision, self.registered_at)
         self.sent = first
         yield Progress(first)
@@ -120,7 +135,8 @@ class Subscription:
             if self.start_revision < compact:
                 raise errors.history_compacted(self.start_revision, compact)
             cursor = self.start_revision - 1
-            key_name, tenant, key = self.filter.key()
+            key_name, tenant, key, _ = self.filter.keys()[0]
+            self.replaying = True
             while cursor < self.registered_at:
                 page = await store.history(
                     tenant, cursor, self.registered_at, key_name, key, HISTORY_PAGE
@@ -139,13 +155,14 @@ class Subscription:
                 cursor = page[-1].revision if len(page) == HISTORY_PAGE else self.registered_at
             self._raise_if_ended()
             self.sent = max(self.sent, self.registered_at)
+            self.replaying = False
             yield Progress(self.sent)  # caught up: live from here
         interval = self.hub.progress_interval
         while True:
             if self.error is not None:
                 if self.final_progress:
                     yield Progress(self.bookmark())
-                raise self.error
+                self._raise_if_ended()
             try:
                 # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow
                 # a cancellation that lands as its awaitable completes.
@@ -192,8 +209,13 @@ class Subscription:
             self._ended_waiter.cancel()
 
     def _raise_if_ended(self) -> None:
-        if self.error is not None:
-            raise self.error
+        if self.error is None:
+            return
+        if self.error.reason == "SERVER_SHUTTING_DOWN":
+            # The resume hint counts what was actually sent by now, not what
+            # the hub had seen when it asked the stream to end.
+            raise errors.shutting_down(self.bookmark() + 1)
+        raise self.error
 
 
 def _retrieve(task: asyncio.Future[None]) -> None:
@@ -221,7 +243,7 @@ class Hub:
         self.poll_interval = poll_interval
         self.tail_revision = 0
         self._subs: set[Subscription] = set()
-        self._index: dict[tuple[str, str, str], set[Subscription]] = {}
+        self._index: dict[tuple[str, str, str, str], set[Subscription]] = {}
         self._wake = asyncio.Event()
         # The tailer and subscribers catching it up must not dispatch twice.
         self._drain_lock = asyncio.Lock()
@@ -280,15 +302,16 @@ class Hub:
             self.on_dispatch(events)
         index = self._index
         for event in events:
-            s = event.session
-            for key in (
-                ("session_id", event.tenant, s.session_id),
-                ("subject_id", event.tenant, s.subject_id),
-                ("reference", event.tenant, s.reference),
-                ("", event.tenant, ""),
-            ):
-                for sub in index.get(key, ()):
-                    sub.offer(event)
+            s, tenant = event.session, event.tenant
+            for etype in ("", event.type):
+                for key in (
+                    ("session_id", tenant, s.session_id, etype),
+                    ("subject_id", tenant, s.subject_id, etype),
+                    ("reference", tenant, s.reference, etype),
+                    ("", tenant, "", etype),
+                ):
+                    for sub in index.get(key, ()):
+                        sub.offer(event)
             self.tail_revision = event.revision
         self.head_revision = max(self.head_revision, self.tail_revision)
 
@@ -312,9 +335,10 @@ class Hub:
         self._per_owner[owner] = held + 1
         sub = Subscription(self, flt, start_revision, self.queue_size)
         sub.registered_at = self.tail_revision
-        key = flt.key()
+        keys = flt.keys()
         self._subs.add(sub)
-        self._index.setdefault(key, set()).add(sub)
+        for key in keys:
+            self._index.setdefault(key, set()).add(sub)
         self._drained.clear()
         try:
             yield sub
@@ -326,11 +350,12 @@ class Hub:
                 self._per_owner[owner] = left
             else:
                 self._per_owner.pop(owner, None)
-            subs = self._index.get(key)
-            if subs is not None:
-                subs.discard(sub)
-                if not subs:
-                    del self._index[key]
+            for key in keys:
+                subs = self._index.get(key)
+                if subs is not None:
+                    subs.discard(sub)
+                    if not subs:
+                        del self._index[key]
             if not self._subs:
                 self._drained.set()
 

@@ -189,19 +189,28 @@ def unverified_kid(token: str) -> tuple[str | None, InvalidReason | None]:
     return kid, None
 
 
+def tenant_audience(base: str, tenant: str) -> str:
+    """The `aud` of a tenant's access tokens. One per tenant, so a verifier
+    (ours, or any JWT library) that checks `aud` refuses every other
+    tenant's tokens, though all tenants share one key ring."""
+    return f"{base}:{tenant}"
+
+
 def verify_access_token(
     token: str, key: SigningKey, issuer: str, audience: str
 ) -> tuple[AccessClaims | None, InvalidReason | None]:
     """Signature and claim shape only: expiry is judged by the caller, because a
-    session that has ended must report its own reason before TOKEN_EXPIRED."""
+    session that has ended must report its own reason before TOKEN_EXPIRED.
+    `audience` is the base audience: the token's `aud` must be its own
+    tenant's (`tenant_audience`), or the bare base for tokens minted before
+    audiences were per tenant; the caller then matches `tenant` to its own."""
     try:
         claims: dict[str, Any] = jwt.decode(
             token,
             key.public,
             algorithms=[ALGORITHM],
             issuer=issuer,
-            # Checked below: tokens minted before `aud` existed carry none,
-            # and stay valid until they expire (minutes).
+            # Checked below: the audience depends on the token's own tenant.
             # Time claims are judged against the server's clock by the caller.
             options={
                 "verify_exp": False,
@@ -215,14 +224,19 @@ def verify_access_token(
         return None, InvalidReason.BAD_SIGNATURE
     except jwt.PyJWTError:
         return None, InvalidReason.MALFORMED
-    aud = claims.get("aud", audience)
-    if aud != audience and not (isinstance(aud, list) and audience in aud):
-        return None, InvalidReason.MALFORMED
     sid, sub, exp = claims.get("sid"), claims.get("sub"), claims.get("exp")
-    tenant = claims.get("tnt", "")
-    if not (isinstance(sid, str) and isinstance(sub, str) and isinstance(exp, int)):
+    tenant = claims.get("tnt")
+    if not (
+        isinstance(sid, str)
+        and isinstance(sub, str)
+        and isinstance(exp, int)
+        and isinstance(tenant, str)
+    ):
         return None, InvalidReason.MALFORMED
-    return AccessClaims(key.kid, str(tenant), sub, sid, exp), None
+    aud = claims.get("aud", audience)  # tokens from before `aud` carry none
+    if aud not in (audience, tenant_audience(audience, tenant)):
+        return None, InvalidReason.MALFORMED
+    return AccessClaims(key.kid, tenant, sub, sid, exp), None
 
 
 class VerifiedTokens:

@@ -128,6 +128,17 @@ class HistoryCompacted(SessionAuthorityError):
         return int(self.metadata.get("compact_revision", "0") or 0)
 
 
+class RevisionAhead(SessionAuthorityError):
+    """REVISION_AHEAD: the watch asked for a revision this server has not
+    reached, so its database went back in time (restored from a backup).
+    What you hold may be ahead of it: reload (a new snapshot) before trusting
+    the stream again."""
+
+    @property
+    def head_revision(self) -> int:
+        return int(self.metadata.get("head_revision", "0") or 0)
+
+
 class Unavailable(SessionAuthorityError):
     """The server or its database is away for now (STORAGE_UNAVAILABLE,
     SERVER_SHUTTING_DOWN): retry after `retry_after` seconds."""
@@ -144,6 +155,7 @@ _BY_REASON: dict[str, type[SessionAuthorityError]] = {
     "SUBJECT_TERMINATED": SubjectTerminated,
     "RATE_LIMITED": RateLimited,
     "REVISION_COMPACTED": HistoryCompacted,
+    "REVISION_AHEAD": RevisionAhead,
 }
 _BY_CODE: dict[grpc.StatusCode, type[SessionAuthorityError]] = {
     grpc.StatusCode.INVALID_ARGUMENT: InvalidArgument,

@@ -1,13 +1,18 @@
 """`LocalVerifier`: checks access tokens without a call per token.
 
 Signatures are checked with the server's public keys (GetJwks, fetched again
-on an unknown `kid`, at most once a second). Revocations come from a watch
-stream held open in a background thread, so a revoked, terminated or expired
-session's tokens are refused locally within milliseconds of the change.
+on an unknown `kid`, at most once a second), and a token must be this
+tenant's: its `iss`, its tenant's `aud` and its `tnt` claim, all learnt from
+GetJwks. Ended sessions come from a snapshot (ListEndedSessions) followed by
+a watch of ending events only, in a background thread (revocations.py), so
+a revoked, terminated or expired session's tokens are refused locally
+within milliseconds of the change.
 
-It fails closed: until the stream has caught up, and whenever it has heard
-nothing (not even a progress, which the server sends at least every 10 s)
-for `fail_closed_after` seconds, every answer is `valid=False` with reason
+It fails closed: until the snapshot and the stream have caught up, whenever
+the stream has heard nothing (not even a progress, which the server sends
+at least every 10 s) for `fail_closed_after` seconds, and while it takes a
+new snapshot (after a resume into compacted history, or a server whose
+revision went backwards). Then every answer is `valid=False` with reason
 `UNKNOWN`: ask the server (ValidateSession) instead.
 
     from sessionauthority import LocalVerifier
@@ -39,14 +44,7 @@ from nacl.exceptions import BadSignatureError, CryptoError
 
 from .client import SessionAuthorityClient
 from .requests import Tls
-from .v1 import session_pb2 as spb
-from .v1 import session_service_pb2 as pb
-
-_ENDED = {
-    spb.SESSION_STATE_REVOKED: "SESSION_REVOKED",
-    spb.SESSION_STATE_TERMINATED: "SESSION_TERMINATED",
-    spb.SESSION_STATE_EXPIRED: "SESSION_EXPIRED",
-}
+from .revocations import RevocationFeed
 
 
 @dataclass(frozen=True)
@@ -69,29 +67,34 @@ class LocalVerifier:
         tls: Tls | bool | None = None,
         audience: str = "session-authority",
         issuer: str = "session-authority",
+        tenant: str | None = None,
         fail_closed_after: float = 15.0,
         revocation_window_seconds: float = 3600.0,
         cache_size: int = 10_000,
     ) -> None:
         """`revocation_window_seconds`: how long an ended session is
-        remembered; keep it above the server's ACCESS_TOKEN_TTL_SECONDS."""
+        remembered; keep it above the server's ACCESS_TOKEN_TTL_SECONDS.
+        The issuer, this tenant's audience and the tenant itself come from
+        the server (GetJwks); `audience` and `issuer` are used only with a
+        server too old to say, and `audience` is the shared audience of
+        tokens minted before audiences were per tenant, accepted only with
+        this tenant's `tnt`. `tenant`, if given, must be the key's tenant."""
         self._client = SessionAuthorityClient(target, api_key=api_key, tls=tls)
+        self._legacy_audience = audience
         self._audience = audience
         self._issuer = issuer
-        self._fail_closed_after = fail_closed_after
-        self._window = revocation_window_seconds
+        self._tenant = tenant
         self._keys: dict[str, bytes] = {}  # kid -> raw Ed25519 public key
         self._keys_fetched = 0.0
         self._keys_lock = threading.Lock()
-        self._ended: dict[str, tuple[str, float]] = {}  # session_id -> (reason, ended at)
         self._verified: OrderedDict[str, dict[str, Any]] = OrderedDict()
         self._cache_size = cache_size
-        self._heard = 0.0  # monotonic time of the last message; 0: not caught up
         self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self.revision = 0
-        # Why the revocation stream stopped for good, if it did.
-        self.error: Exception | None = None
+        self._feed = RevocationFeed(
+            self._client,
+            fail_closed_after=fail_closed_after,
+            window_seconds=revocation_window_seconds,
+        )
 
     # -- lifecycle
 
@@ -104,14 +107,13 @@ class LocalVerifier:
 
     def start(self) -> None:
         self._fetch_keys()
-        self._thread = threading.Thread(target=self._follow, name="local-verifier", daemon=True)
-        self._thread.start()
+        self._feed.start()
 
     def close(self) -> None:
         self._stop.set()
+        self._feed.stop()
         self._client.close()  # ends the stream the thread is blocked on
-        if self._thread is not None:
-            self._thread.join(10)
+        self._feed.join(10)
 
     def wait_ready(self, timeout: float = 10.0) -> bool:
         """Waits until the stream has caught up (answers are no longer UNKNOWN)."""
@@ -124,8 +126,26 @@ class LocalVerifier:
 
     @property
     def healthy(self) -> bool:
-        heard = self._heard
-        return heard > 0 and time.monotonic() - heard < self._fail_closed_after
+        return self._feed.healthy
+
+    @property
+    def revision(self) -> int:
+        """The revision the verifier's view of ended sessions is at."""
+        return self._feed.revision
+
+    @property
+    def snapshots(self) -> int:
+        """Snapshots taken: 1 after a start, more after each re-snapshot."""
+        return self._feed.snapshots
+
+    @property
+    def tenant(self) -> str | None:
+        return self._tenant
+
+    @property
+    def error(self) -> Exception | None:
+        """Why the revocation stream stopped for good, if it did."""
+        return self._feed.error
 
     # -- verification
 
@@ -142,9 +162,9 @@ class LocalVerifier:
         sid, sub, exp = claims["sid"], claims["sub"], int(claims["exp"])
         if exp <= time.time():
             return Verification(False, "TOKEN_EXPIRED", sid, sub, exp)
-        ended = self._ended.get(sid)
+        ended = self._feed.ended(sid)
         if ended is not None:
-            return Verification(False, ended[0], sid, sub, exp)
+            return Verification(False, ended, sid, sub, exp)
         return Verification(True, "", sid, sub, exp)
 
     def _decode(self, token: str) -> dict[str, Any] | Verification:
@@ -184,8 +204,10 @@ class LocalVerifier:
     def _claims_ok(self, claims: Any) -> bool:
         if not isinstance(claims, dict) or claims.get("iss") != self._issuer:
             return False
-        aud = claims.get("aud", self._audience)  # tokens from before `aud` have none
-        if aud != self._audience and not (isinstance(aud, list) and self._audience in aud):
+        tenant = claims.get("tnt")
+        if self._tenant is not None and tenant != self._tenant:
+            return False  # another tenant's token, though signed by the same ring
+        if claims.get("aud") not in (self._audience, self._legacy_audience):
             return False
         return (
             isinstance(claims.get("sid"), str)
@@ -201,7 +223,14 @@ class LocalVerifier:
     # -- keys
 
     def _fetch_keys(self) -> None:
-        self._keys = _ed25519_keys(self._client.get_jwks().jwks_json)
+        jwks = self._client.get_jwks()
+        if jwks.tenant:
+            if self._tenant is not None and self._tenant != jwks.tenant:
+                raise ValueError(
+                    f"this API key belongs to tenant {jwks.tenant!r}, not {self._tenant!r}"
+                )
+            self._tenant, self._audience, self._issuer = jwks.tenant, jwks.audience, jwks.issuer
+        self._keys = _ed25519_keys(jwks.jwks_json)
         self._keys_fetched = time.monotonic()
 
     def _refetch_for(self, kid: str) -> bytes | None:
@@ -212,71 +241,6 @@ class LocalVerifier:
                 except grpc.RpcError:
                     self._keys_fetched = time.monotonic()
             return self._keys.get(kid)
-
-    # -- the revocation stream
-
-    def _follow(self) -> None:
-        # Answers count only once the stream has reached the revision that
-        # was current just before it opened (read by a probe, because a
-        # stream from history opens with start - 1, not the head). A probe
-        # that fails (server away) is made again on the next message.
-        target = [self._head()]
-
-        def caught_up(revision: int) -> None:
-            self.revision = max(self.revision, revision)
-            if target[0] < 0:
-                target[0] = self._head()
-            if 0 <= target[0] <= self.revision:
-                self._heard = time.monotonic()
-                self._forget_old()
-
-        def on_reconnect(error: grpc.RpcError, next_revision: int) -> None:
-            if self._stop.is_set():
-                raise _Closed
-            target[0] = self._head()
-
-        try:
-            for event in self._client.watch(
-                start_revision=1,
-                on_progress=caught_up,
-                on_reconnect=on_reconnect,
-                idle_timeout_seconds=self._fail_closed_after,
-            ):
-                self._apply(event)
-                caught_up(event.revision)
-                if self._stop.is_set():
-                    return
-        except Exception as exc:
-            # The stream cannot go on (closed, or a key the server refuses):
-            # every answer from now on is UNKNOWN.
-            self._heard = 0.0
-            if not self._stop.is_set() and not isinstance(exc, _Closed):
-                self.error = exc
-
-    def _head(self) -> int:
-        try:
-            return self._client.current_revision()
-        except grpc.RpcError:
-            return -1
-
-    def _apply(self, event: pb.SessionEvent) -> None:
-        reason = _ENDED.get(event.session.state)
-        if reason is None:
-            return
-        ended_at = event.occur_time.seconds
-        if time.time() - ended_at <= self._window:
-            self._ended[event.session.session_id] = (reason, ended_at)
-
-    def _forget_old(self) -> None:
-        if len(self._ended) < 100_000:
-            return
-        cutoff = time.time() - self._window
-        for sid in [s for s, (_, at) in self._ended.items() if at < cutoff]:
-            del self._ended[sid]
-
-
-class _Closed(Exception):
-    pass
 
 
 def _ed25519_keys(jwks_json: str) -> dict[str, bytes]:

@@ -10,10 +10,14 @@ connection recycling and RESOURCE_EXHAUSTED (too slow) endings.
     for event in watch(stub, subject_id="user-42"):
         print(event.revision, event.type, event.session.state)
 
+`event_types` narrows the stream to those types (progress still flows).
+
 It raises `errors.HistoryCompacted` on OUT_OF_RANGE (history you asked for
 is gone: reload your state from ListSessions and watch from
-`compact_revision`) and a `SessionAuthorityError` on errors that a retry
-cannot fix (bad arguments, credentials). `awatch()` is the same for asyncio.
+`compact_revision`), `errors.RevisionAhead` when the server's database went
+back in time (restored from a backup: reload your state too), and a
+`SessionAuthorityError` on errors that a retry cannot fix (bad arguments,
+credentials). `awatch()` is the same for asyncio.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from typing import Any
 
 import grpc
@@ -51,6 +55,7 @@ def watch(
     session_id: str = "",
     reference: str = "",
     start_revision: int = 0,
+    event_types: Sequence[pb.SessionEventType.ValueType] = (),
     on_progress: Callable[[int], None] | None = None,
     on_reconnect: Callable[[grpc.RpcError, int], None] | None = None,
     max_backoff_seconds: float = 10.0,
@@ -72,6 +77,7 @@ def watch(
             session_id=session_id,
             reference=reference,
             start_revision=next_revision,
+            event_types=event_types,
         )
         call = stub.WatchSessions(request, metadata=metadata)
         heard = [time.monotonic()]
@@ -102,6 +108,7 @@ def watch(
             error = exc
         finally:
             done.set()
+            call.cancel()  # a no-op once ended; ends it if a callback raised
         if on_reconnect and error is not None:
             on_reconnect(error, next_revision)
         time.sleep(backoff)
@@ -122,6 +129,7 @@ async def awatch(
     session_id: str = "",
     reference: str = "",
     start_revision: int = 0,
+    event_types: Sequence[pb.SessionEventType.ValueType] = (),
     on_progress: Callable[[int], None] | None = None,
     on_reconnect: Callable[[grpc.RpcError, int], None] | None = None,
     max_backoff_seconds: float = 10.0,
@@ -137,6 +145,7 @@ async def awatch(
             session_id=session_id,
             reference=reference,
             start_revision=next_revision,
+            event_types=event_types,
         )
         call: Any = stub.WatchSessions(request, metadata=metadata)
         error: grpc.RpcError | None = None

@@ -58,6 +58,8 @@ METHOD_SCOPES: dict[str, str] = {
     _SESSIONS + "ValidateSession": "sessions.validate",
     _SESSIONS + "GetJwks": "sessions.validate",
     _SESSIONS + "WatchSessions": "sessions.watch",
+    # The list half of list-then-watch: what a watch from revision 1 would show.
+    _SESSIONS + "ListEndedSessions": "sessions.watch",
     **{_SUBJECTS + m: "subjects.admin" for m in ("GetSubject", "TerminateSubject")},
     _SUBJECTS + "ReinstateSubject": "subjects.admin",
 }

@@ -18,6 +18,7 @@ EVENT_TO_PB = {
     t: session_service_pb2.SessionEventType.Value(f"SESSION_EVENT_TYPE_{t.value}")
     for t in domain.EventType
 }
+EVENT_FROM_PB = {v: k for k, v in EVENT_TO_PB.items()}
 INVALID_TO_PB = {
     r: session_service_pb2.InvalidReason.Value(f"INVALID_REASON_{r.value}")
     for r in domain.InvalidReason
@@ -117,4 +118,23 @@ def event(e: domain.Event) -> session_service_pb2.WatchSessionsResponse:
 def progress(revision: int) -> session_service_pb2.WatchSessionsResponse:
     return session_service_pb2.WatchSessionsResponse(
         progress=session_service_pb2.WatchProgress(revision=revision)
+    )
+
+
+def ended_page(page: domain.EndedPage) -> session_service_pb2.ListEndedSessionsResponse:
+    return session_service_pb2.ListEndedSessionsResponse(
+        sessions=[
+            session_service_pb2.EndedSession(
+                session_id=e.session_id,
+                subject_id=e.subject_id,
+                state=STATE_TO_PB[e.state],
+                end_reason=END_TO_PB[e.end_reason] if e.end_reason else 0,
+                end_time=timestamp(e.end_us),
+                error_code=e.error_code,
+            )
+            for e in page.sessions
+        ],
+        revision=page.revision,
+        since=timestamp(page.since_us),
+        next_page_token=page.next_page_token,
     )

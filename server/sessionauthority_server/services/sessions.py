@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import grpc
 from sessionauthority.v1 import session_service_pb2 as pb
 from sessionauthority.v1 import session_service_pb2_grpc as pb_grpc
@@ -11,7 +13,7 @@ from ..errors import DomainError, internal, invalid_argument
 from ..events import Filter, Hub, Progress
 from ..inputs import CreateRequest, ListRequest
 from ..store import Store
-from ..tokens import jwks_json
+from ..tokens import jwks_json, tenant_audience
 from . import convert
 from .auth import CALLER
 from .base import abort, log, tenant_of, unary
@@ -23,6 +25,15 @@ def _end_reason(value: int) -> domain.EndReason | None:
     if value not in convert.END_FROM_PB:
         raise invalid_argument([("reason", f"unknown EndReason value {value}")])
     return convert.END_FROM_PB[value]
+
+
+def _event_types(values: Iterable[int]) -> frozenset[domain.EventType]:
+    types = set()
+    for value in values:
+        if value not in convert.EVENT_FROM_PB:
+            raise invalid_argument([("event_types", f"unknown SessionEventType value {value}")])
+        types.add(convert.EVENT_FROM_PB[value])
+    return frozenset(types)
 
 
 class SessionServicer(pb_grpc.SessionServiceServicer):
@@ -160,7 +171,23 @@ class SessionServicer(pb_grpc.SessionServiceServicer):
         self, request: pb.GetJwksRequest, context: grpc.aio.ServicerContext
     ) -> pb.GetJwksResponse:
         keys = await self.store.jwks()
-        return pb.GetJwksResponse(keys=[pb.Jwk(**k) for k in keys], jwks_json=jwks_json(keys))
+        tenant = tenant_of(context)
+        return pb.GetJwksResponse(
+            keys=[pb.Jwk(**k) for k in keys],
+            jwks_json=jwks_json(keys),
+            issuer=self.store.settings.issuer,
+            audience=tenant_audience(self.store.settings.audience, tenant),
+            tenant=tenant,
+        )
+
+    @unary
+    async def ListEndedSessions(
+        self, request: pb.ListEndedSessionsRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ListEndedSessionsResponse:
+        page = await self.store.ended_sessions(
+            tenant_of(context), request.page_size, request.page_token
+        )
+        return convert.ended_page(page)
 
     async def WatchSessions(
         self, request: pb.WatchSessionsRequest, context: grpc.aio.ServicerContext
@@ -174,7 +201,11 @@ class SessionServicer(pb_grpc.SessionServiceServicer):
                 request.subject_id, request.session_id, request.reference, request.start_revision
             )
             flt = Filter(
-                tenant_of(context), request.subject_id, request.session_id, request.reference
+                tenant_of(context),
+                request.subject_id,
+                request.session_id,
+                request.reference,
+                _event_types(request.event_types),
             )
             owner = CALLER.get().key_id
             async with self.hub.subscribe(flt, request.start_revision, owner) as sub:

@@ -14,6 +14,7 @@ from .. import inputs, policy
 from ..config import Settings
 from ..domain import (
     CreateResult,
+    EndedPage,
     EndReason,
     Event,
     InvalidReason,
@@ -27,7 +28,7 @@ from ..errors import session_not_found, subject_not_found
 from ..inputs import CreateRequest, ListRequest
 from ..pagetokens import PageTokens
 from ..tokens import Sealer, VerifiedTokens, secret_hash, unverified_kid, verify_access_token
-from . import keys, limits, outbox, ratelimits, reads, refresh, rows, sessions, subjects
+from . import keys, limits, outbox, ratelimits, reads, refresh, rows, sessions, snapshot, subjects
 from .context import US, Context
 from .database import Database, DatabaseUrlError, sqlite_path
 from .engine import Clock, Tx
@@ -263,6 +264,13 @@ class Store:
     async def reload_keys_if_stale(self) -> None:
         if self.keys.stale():
             await self.keys.reload()
+
+    async def ended_sessions(self, tenant: str, page_size: int, page_token: str) -> EndedPage:
+        """The verifier's snapshot, a page at a time (see snapshot.py)."""
+        window = self.settings.access_token_ttl_seconds * US
+        return await snapshot.ended_page(
+            self.db.reader, self.page_tokens, tenant, page_size, page_token, self.clock(), window
+        )
 
     async def jwks(self) -> list[dict[str, str]]:
         return self.keys.jwks()

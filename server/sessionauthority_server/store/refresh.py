@@ -8,7 +8,7 @@ import dataclasses
 from .. import errors, policy
 from ..codec import token_pair_bytes, token_pair_from_bytes
 from ..domain import LIVE_STATES, EndReason, EventType, Session, TokenPair
-from ..tokens import new_refresh_token, secret_hash, sign_access_token
+from ..tokens import new_refresh_token, secret_hash, sign_access_token, tenant_audience
 from .context import Context
 from .engine import Tx
 from .outbox import emit, end, settle
@@ -53,7 +53,7 @@ def mint(tx: Tx, ctx: Context, s: Session, generation: int) -> TokenPair:
     access = sign_access_token(
         ctx.keys.active,
         issuer=ctx.settings.issuer,
-        audience=ctx.settings.audience,
+        audience=tenant_audience(ctx.settings.audience, s.tenant),
         tenant=s.tenant,
         subject_id=s.subject_id,
         session_id=s.session_id,
