@@ -15,7 +15,7 @@ from typing import Any
 import grpc
 from pydantic import ValidationError
 
-from . import admin
+from . import admin, restore
 from .app import ConfigError, create_server
 from .config import Settings, is_loopback
 from .store.database import DatabaseUrlError
@@ -112,12 +112,18 @@ def watch(args: argparse.Namespace) -> int:
     stub = pb_grpc.SessionServiceStub(channel)
     event_type = session_service_pb2.SessionEventType
     try:
+        types = [event_type.Value("SESSION_EVENT_TYPE_" + t.upper()) for t in args.type]
+    except ValueError as exc:
+        print(f"session-authority watch: --type: {exc}", file=sys.stderr)
+        return 2
+    try:
         for event in resuming_watch(
             stub,
             subject_id=args.subject or "",
             session_id=args.session or "",
             reference=args.reference or "",
             start_revision=args.from_revision,
+            event_types=types,
             on_reconnect=on_reconnect,
         ):
             if args.json:
@@ -186,7 +192,15 @@ def main(argv: list[str] | None = None) -> int:
         default=os.environ.get("SESSION_AUTHORITY_API_KEY", ""),
         help="API key (default: $SESSION_AUTHORITY_API_KEY)",
     )
+    p_watch.add_argument(
+        "--type",
+        action="append",
+        default=[],
+        help="only events of this type (created, started, renewed, metadata_updated, "
+        "revoked, expired, terminated); repeat for several",
+    )
     admin.add_parser(sub)
+    restore.add_parser(sub)
     args = parser.parse_args(argv)
     if args.command == "watch":
         return watch(args)
@@ -201,6 +215,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "migrate":
         try:
             return asyncio.run(admin.migrate(settings))
+        except (DatabaseUrlError, SchemaError) as exc:
+            print(f"session-authority: {exc}", file=sys.stderr)
+            return 2
+    if args.command == "revisions":
+        try:
+            return asyncio.run(restore.run(args, settings))
         except (DatabaseUrlError, SchemaError) as exc:
             print(f"session-authority: {exc}", file=sys.stderr)
             return 2

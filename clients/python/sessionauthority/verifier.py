@@ -51,7 +51,8 @@ from .revocations import RevocationFeed
 class Verification:
     valid: bool
     # "" when valid; else UNKNOWN (ask the server), TOKEN_EXPIRED, MALFORMED,
-    # BAD_SIGNATURE, SESSION_REVOKED, SESSION_TERMINATED or SESSION_EXPIRED.
+    # BAD_SIGNATURE, SESSION_NOT_FOUND (another tenant's token), SESSION_REVOKED,
+    # SESSION_TERMINATED or SESSION_EXPIRED.
     reason: str = ""
     session_id: str = ""
     subject_id: str = ""
@@ -197,23 +198,26 @@ class LocalVerifier:
             claims = json.loads(_b64(body))
         except (ValueError, binascii.Error):
             return Verification(False, "MALFORMED")
-        if not self._claims_ok(claims):
-            return Verification(False, "MALFORMED")
+        problem = self._claims_problem(claims)
+        if problem:
+            return Verification(False, problem)
         return claims  # type: ignore[no-any-return]
 
-    def _claims_ok(self, claims: Any) -> bool:
+    def _claims_problem(self, claims: Any) -> str:
         if not isinstance(claims, dict) or claims.get("iss") != self._issuer:
-            return False
-        tenant = claims.get("tnt")
-        if self._tenant is not None and tenant != self._tenant:
-            return False  # another tenant's token, though signed by the same ring
+            return "MALFORMED"
+        if self._tenant is not None and claims.get("tnt") != self._tenant:
+            # Another tenant's token (all tenants share one key ring): as
+            # ValidateSession says, there is no such session here.
+            return "SESSION_NOT_FOUND"
         if claims.get("aud") not in (self._audience, self._legacy_audience):
-            return False
-        return (
+            return "MALFORMED"
+        ok = (
             isinstance(claims.get("sid"), str)
             and isinstance(claims.get("sub"), str)
             and isinstance(claims.get("exp"), int)
         )
+        return "" if ok else "MALFORMED"
 
     def _remember(self, token: str, claims: dict[str, Any]) -> None:
         self._verified[token] = claims
