@@ -26,7 +26,7 @@ from sessionauthority.v1 import session_service_pb2_grpc as pb_grpc
 from sessionauthority_server.store.database import parse_url
 from sessionauthority_server.store.schema import migrate
 
-from . import report, verifier
+from . import cold_start, report, verifier
 from .seed import seed
 
 SECONDS = float(os.environ.get("BENCH_SECONDS", "3"))
@@ -239,6 +239,26 @@ def bench_backend(backend: str, url: str, tmp: Path, database_pid: int | None = 
     return out
 
 
+def verifier_cold_start(url: str) -> dict:
+    """A fresh database seeded with a week's worth of history and ended
+    sessions, its own server, and one LocalVerifier started against it."""
+    dialect, target = parse_url(url)
+    migrate(dialect, target)
+    seconds = cold_start.seed(dialect, target)
+    server = Server(url)
+    try:
+        child = subprocess.run(
+            [sys.executable, "-m", "bench.cold_start", server.target],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=ROOT,
+        )
+    finally:
+        server.stop()
+    return {**json.loads(child.stdout), "seed_seconds": seconds}
+
+
 def replicas(a: Server, url: str, seed_file: str, single: dict) -> dict:
     """A second replica on the same PostgreSQL: a revoke on A heard by
     watchers on B, and writes spread over both against A alone."""
@@ -266,6 +286,7 @@ def main() -> None:
         for backend in BACKENDS:
             if backend == "sqlite":
                 results.append(bench_backend(backend, f"sqlite:///{tmp / 'bench.db'}", tmp))
+                cold = verifier_cold_start(f"sqlite:///{tmp / 'cold.db'}")
             else:
                 from tests.postgres import ThrowawayPostgres
 
@@ -276,8 +297,11 @@ def main() -> None:
                     # The postmaster: its children are pinned away from the verifier too.
                     postmaster = int((pg.dir / "data" / "postmaster.pid").read_text().split()[0])
                     results.append(bench_backend(backend, url, tmp, postmaster))
+                    cold = verifier_cold_start(asyncio.run(pg.new_database()))
                 finally:
                     pg.stop()
+            results[-1]["cold_start"] = cold
+            print(f"[{backend}] LocalVerifier cold start {cold}", flush=True)
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     report.write(results, ROOT, SECONDS, machine, time.perf_counter() - started)
     print((ROOT / "BENCHMARKS.md").read_text())
