@@ -19,6 +19,7 @@ from sessionauthority_server.app import App, create_server
 from sessionauthority_server.store.sql import Sql
 
 from .helpers import Watch, add_key, error_reason
+from .test_metrics import free_port, scrape
 
 LIVE = {"watch_progress_interval_seconds": 0.2}
 WAIT = 15.0
@@ -199,23 +200,21 @@ async def test_a_server_whose_revision_went_back_gets_a_new_snapshot(make_server
 
 
 async def test_the_verifier_watches_only_the_events_that_end_sessions(make_server):
-    h = await make_server(**LIVE)
-
-    def run() -> None:
-        with LocalVerifier(h.target, fail_closed_after=5) as verifier:
-            assert verifier.wait_ready()
-
-    verifier_types: list[frozenset[str]] = []
-    original = h.app.hub.subscribe
-
-    def recording(flt, *args, **kwargs):  # type: ignore[no-untyped-def]
-        verifier_types.append(frozenset(t.value for t in flt.types))
-        return original(flt, *args, **kwargs)
-
-    h.app.hub.subscribe = recording  # type: ignore[method-assign]
-    await asyncio.wait_for(asyncio.to_thread(run), 30)
-    streams = [t for t in verifier_types if t]  # empty: the probes of the head
-    assert streams == [frozenset({"REVOKED", "EXPIRED", "TERMINATED"})]
+    port = free_port()
+    h = await make_server(metrics_port=port, **LIVE)
+    verifier = LocalVerifier(h.target, fail_closed_after=5)
+    await asyncio.to_thread(verifier.start)
+    try:
+        assert await asyncio.to_thread(verifier.wait_ready)
+        samples = await scrape(port)
+    finally:
+        await asyncio.to_thread(verifier.close)
+    by_types = {
+        labels: value
+        for (name, labels), value in samples.items()
+        if name == "sessionauthority_watch_streams_by_types" and value
+    }
+    assert by_types == {(("types", "EXPIRED,REVOKED,TERMINATED"),): 1.0}
 
 
 def test_revisions_bump_marks_history_compacted(tmp_path):

@@ -13,6 +13,8 @@ from typing import Any
 
 import grpc
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
 
 from .domain import Event
 from .events import Hub
@@ -61,6 +63,7 @@ class Metrics:
 
     def bind(self, store: Store, hub: Hub) -> None:
         self.streams.set_function(lambda: hub.stream_count)
+        self.registry.register(_StreamsByTypes(hub))
         self.lag_revisions.set_function(lambda: hub.lag_revisions)
         self.pool.labels("open").set_function(lambda: store.db.reader.connections()[0])
         self.pool.labels("in_use").set_function(lambda: store.db.reader.connections()[1])
@@ -80,6 +83,25 @@ class Metrics:
             self._http.shutdown()
             self._http.server_close()
             self._http = None
+
+
+class _StreamsByTypes(Collector):
+    """Open streams by the event types they asked for, read at scrape time
+    (label values come and go with the streams): shows, for one, that
+    LocalVerifiers watch only the events that end sessions."""
+
+    def __init__(self, hub: Hub) -> None:
+        self._hub = hub
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        family = GaugeMetricFamily(
+            "sessionauthority_watch_streams_by_types",
+            "Open WatchSessions streams by the event types they asked for (all: every type)",
+            labels=["types"],
+        )
+        for types, count in sorted(self._hub.streams_by_types().items()):
+            family.add_metric([types or "all"], count)
+        yield family
 
 
 def _code_of(context: grpc.aio.ServicerContext) -> str:
