@@ -31,22 +31,38 @@ async def opened(settings: Settings) -> AsyncIterator[Database]:
         await db.close()
 
 
+def escaped(text: str) -> str:
+    """`text` with every character a terminal could act on (tabs, newlines,
+    escape sequences, bidi overrides, line separators) written as a Python
+    escape, and backslashes doubled so an escape cannot be faked: rows
+    written before tenant names were checked cannot forge a listing row."""
+    return "".join(
+        c if c.isprintable() and c != "\\" else c.encode("unicode_escape").decode("ascii")
+        for c in text
+    )
+
+
 async def keys_exist(settings: Settings) -> bool:
     async with opened(settings) as db:
         return await apikeys.any_live(db.reader)
 
 
 async def api_keys(args: argparse.Namespace, settings: Settings) -> int:
+    scopes = ""
+    if args.action == "create":
+        # Checked before the database opens, so a typo creates no file.
+        try:
+            scopes = parse_scopes(args.scope or [])
+        except ValueError as exc:
+            print(f"session-authority: {exc}", file=sys.stderr)
+            return 2
+        try:
+            apikeys.check_tenant(args.tenant)
+        except ValueError as exc:
+            print(f"session-authority: --tenant: {exc}", file=sys.stderr)
+            return 2
     async with opened(settings) as db:
         if args.action == "create":
-            try:
-                scopes = parse_scopes(args.scope or [])
-            except ValueError as exc:
-                print(f"session-authority: {exc}", file=sys.stderr)
-                return 2
-            if not args.tenant or len(args.tenant) > 64:
-                print("session-authority: --tenant must be 1 to 64 characters", file=sys.stderr)
-                return 2
             key_id, key = new_api_key()
             await db.writer.write(apikeys.create, key_id, secret_hash(key), args.tenant, scopes)
             print(f"created {key_id} for tenant {args.tenant} with scopes {scopes}")
@@ -56,7 +72,8 @@ async def api_keys(args: argparse.Namespace, settings: Settings) -> int:
         if args.action == "list":
             for row in await apikeys.all_keys(db.reader):
                 state = "revoked" if row["revoke_us"] is not None else "active"
-                print(f"{row['key_id']}\t{row['tenant']}\t{row['scopes']}\t{state}")
+                fields = (row["key_id"], row["tenant"], row["scopes"], state)
+                print("\t".join(escaped(str(f)) for f in fields))
             return 0
         try:
             await db.writer.write(apikeys.revoke, args.key_id)
@@ -99,7 +116,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument("--database-url", help="sqlite:///PATH or postgresql://...")
     actions = p.add_subparsers(dest="action", required=True)
     create = actions.add_parser("create", help="make a key; prints it as the last line")
-    create.add_argument("--tenant", required=True, help="the tenant the key acts for")
+    create.add_argument(
+        "--tenant",
+        required=True,
+        help="the tenant the key acts for: 1 to 64 of a-z 0-9 . _ -, starting a-z or 0-9",
+    )
     create.add_argument(
         "--scope",
         action="append",

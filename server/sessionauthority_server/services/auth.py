@@ -2,9 +2,12 @@
 included) by `authorization: Bearer sak_...`, checks the method's scope, and
 hands the caller (tenant, scopes, key id) to the servicers.
 
-Open mode (CONTRACT.md): while no API key exists and the server listens on
-loopback, a call without a key is the `default` tenant with every scope.
-Once any key exists, every call needs one.
+Open mode (CONTRACT.md): while no API key has ever existed in the database
+and the server listens on loopback, a call without a key is the `default`
+tenant with every scope. Once any key has existed, every call needs one,
+even after every key is revoked or the server restarts: otherwise revoking
+the last key would hand the `default` tenant's sessions to any local
+process.
 
 Health and reflection stay open: load balancers probe them, and they reveal
 only the schema, which `protos/` publishes anyway."""
@@ -66,7 +69,7 @@ METHOD_SCOPES: dict[str, str] = {
 OPEN_PREFIXES = ("/grpc.health.v1.", "/grpc.reflection.")
 # A revoked key stops working on every replica within this long.
 KEY_CACHE_SECONDS = 5.0
-# How often open mode asks the database whether a key exists yet.
+# How often open mode asks the database whether a key has existed yet.
 OPEN_MODE_RECHECK_SECONDS = 1.0
 
 
@@ -110,11 +113,14 @@ class Authenticator:
         self._open = open_mode_allowed
 
     async def open_mode(self) -> bool:
+        # Only "open" is cached, and only for a second, so a replica closes
+        # soon after another process makes the first key; "closed" is final,
+        # as it is in the database.
         if not self._open:
             return False
         now = self._clock()
         if now - self._open_checked_at >= OPEN_MODE_RECHECK_SECONDS:
-            self._open = not await apikeys.any_live(self._reader)
+            self._open = not await apikeys.ever_existed(self._reader)
             self._open_checked_at = now
         return self._open
 
