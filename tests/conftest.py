@@ -66,6 +66,8 @@ POSTGRES_MODULES = {
     "test_verifier_snapshot",
     "test_verifier_protocol",
     "test_closed_mode",
+    "test_revoke_many",
+    "test_list_pages",
 }
 # Any fixed 32-byte key: PostgreSQL has no file to keep a generated one beside.
 TEST_ENCRYPTION_KEY = "c2Vzc2lvbi1hdXRob3JpdHktdGVzdC1rZXktMzJieXQ"

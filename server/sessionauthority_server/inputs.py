@@ -4,17 +4,17 @@ INVALID_ARGUMENT with one field violation per problem."""
 
 from __future__ import annotations
 
-import binascii
 import dataclasses
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from .domain import ClientInfo, EndReason, State, TerminationReason
 from .errors import invalid_argument
-from .tokens import HANDOFF_PREFIX, REFRESH_PREFIX, b64url, b64url_decode
+from .tokens import HANDOFF_PREFIX, REFRESH_PREFIX
 
 ID_PATTERN = re.compile(r"[A-Za-z0-9@.+_:\-]+")
 MAX_ID_LEN = 128
@@ -28,6 +28,13 @@ MAX_SECRET_LEN = 256
 MAX_ACCESS_TOKEN_LEN = 8192
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
+# A ListSessions page stops growing past this many serialized bytes (clients
+# refuse replies over 4 MiB by default); it always holds at least one session.
+MAX_PAGE_BYTES = 1 << 20
+# Ours are under 100 characters; anything much longer is not worth decoding.
+MAX_PAGE_TOKEN_LEN = 1024
+# The listing ListSessions page tokens belong to (pagetokens.py).
+LIST_TOKEN_KIND = "sessions"
 US = 1_000_000
 # A page token's numbers must fit the database's BIGINT.
 _MAX_BIGINT = 2**63 - 1
@@ -89,11 +96,18 @@ class ListQuery:
     states: tuple[State, ...]
     size: int
     after: tuple[int, str] | None
+    # What a page token is bound to besides the tenant: these exact filters.
     filter_key: str
 
-    def next_page_token(self, create_us: int, session_id: str) -> str:
-        doc = {"c": create_us, "s": session_id, "f": self.filter_key}
-        return b64url(json.dumps(doc).encode())
+    @staticmethod
+    def cursor(create_us: int, session_id: str) -> dict[str, Any]:
+        """What a page token carries: the last session listed."""
+        return {"c": create_us, "s": session_id}
+
+
+# (page_token, filter_key) -> the cursor it carries, or None when this server
+# did not issue it for the caller's tenant and these filters.
+OpenPageToken = Callable[[str, str], dict[str, Any] | None]
 
 
 def _id(field: str, value: str, *, required: bool, out: Violations) -> None:
@@ -263,7 +277,7 @@ def watch(subject: str, session: str, reference: str, start_revision: int) -> No
     _raise_if(v)
 
 
-def list_query(req: ListRequest) -> ListQuery:
+def list_query(req: ListRequest, open_token: OpenPageToken) -> ListQuery:
     v: Violations = []
     _id("subject_id", req.subject_id, required=False, out=v)
     _id("reference", req.reference, required=False, out=v)
@@ -273,27 +287,43 @@ def list_query(req: ListRequest) -> ListQuery:
         v.append(("page_size", "must not be negative"))
     size = min(req.page_size, MAX_PAGE_SIZE) if req.page_size > 0 else DEFAULT_PAGE_SIZE
     states = tuple(sorted({s for s in req.states if s is not None}))
-    filter_key = hashlib.sha256(
-        json.dumps([req.subject_id, req.reference, list(states)]).encode()
-    ).hexdigest()[:16]
-    after = _page_token(req.page_token, filter_key, v) if req.page_token else None
+    filter_key = json.dumps(
+        [req.subject_id, req.reference, [s.value for s in states]], separators=(",", ":")
+    )
+    after = None
+    if len(req.page_token) > MAX_PAGE_TOKEN_LEN:
+        v.append(("page_token", "is not a token this server issued"))
+    elif req.page_token:
+        after = _page_cursor(open_token(req.page_token, filter_key), v)
     _raise_if(v)
     return ListQuery(req.subject_id, req.reference, states, size, after, filter_key)
 
 
-def _page_token(token: str, filter_key: str, v: Violations) -> tuple[int, str] | None:
-    try:
-        raw = json.loads(b64url_decode(token))
-        create_us, session, key = int(raw["c"]), str(raw["s"]), raw["f"]
-    except (
-        ValueError, KeyError, TypeError, OverflowError, binascii.Error, UnicodeDecodeError
-    ):  # fmt: skip
-        v.append(("page_token", "is not a token this server issued"))
-        return None
-    if key != filter_key:
-        v.append(("page_token", "was issued for other filters"))
-        return None
-    if not 0 <= create_us <= _MAX_BIGINT or len(session) > MAX_ID_LEN:
-        v.append(("page_token", "is not a token this server issued"))
+def estimated_session_bytes(metadata: dict[str, Any]) -> int:
+    """A bound on one session's serialized size for callers that cannot
+    measure their own encoding: protobuf's Struct takes up to ~6 bytes per
+    byte of compact JSON (a list of small numbers); the other fields less
+    than 4 KiB."""
+    return 4096 + 6 * len(json.dumps(metadata, separators=(",", ":")))
+
+
+def _page_cursor(cursor: dict[str, Any] | None, v: Violations) -> tuple[int, str] | None:
+    """A cursor only opens from a token this server issued (under its HMAC);
+    its values are still checked, as they go to the database."""
+    create_us = cursor.get("c") if cursor else None
+    session = cursor.get("s") if cursor else None
+    if (
+        not isinstance(create_us, int)
+        or not isinstance(session, str)
+        or not 0 <= create_us <= _MAX_BIGINT
+        or len(session) > MAX_ID_LEN
+    ):
+        v.append(
+            (
+                "page_token",
+                "is not a token this server issued for this tenant and these filters "
+                "(a page token works only with the filters of the list it came from)",
+            )
+        )
         return None
     return create_us, session

@@ -93,6 +93,16 @@ class SessionServicer(pb_grpc.SessionServiceServicer):
     async def ListSessions(
         self, request: pb.ListSessionsRequest, context: grpc.aio.ServicerContext
     ) -> pb.ListSessionsResponse:
+        # Each session is converted once: size_of (called once per session,
+        # in page order) appends it, measured for the page's byte bound;
+        # what the store left off the page is cut off after.
+        response = pb.ListSessionsResponse()
+
+        def size_of(s: domain.Session) -> int:
+            response.sessions.append(convert.session(s))
+            # + the field's tag and length prefix in the repeated field.
+            return response.sessions[-1].ByteSize() + 6
+
         sessions, token = await self.store.list_sessions(
             tenant_of(context),
             ListRequest(
@@ -102,10 +112,11 @@ class SessionServicer(pb_grpc.SessionServiceServicer):
                 page_size=request.page_size,
                 page_token=request.page_token,
             ),
+            size_of,
         )
-        return pb.ListSessionsResponse(
-            sessions=[convert.session(s) for s in sessions], next_page_token=token
-        )
+        del response.sessions[len(sessions) :]
+        response.next_page_token = token
+        return response
 
     @unary
     async def ValidateSession(
@@ -145,14 +156,18 @@ class SessionServicer(pb_grpc.SessionServiceServicer):
     async def RevokeSessions(
         self, request: pb.RevokeSessionsRequest, context: grpc.aio.ServicerContext
     ) -> pb.RevokeSessionsResponse:
-        ids = await self.store.revoke_many(
+        revoked = await self.store.revoke_many(
             tenant_of(context),
             request.subject_id,
             request.reference,
             request.except_session_id,
             _end_reason(request.reason),
         )
-        return pb.RevokeSessionsResponse(revoked_count=len(ids), session_ids=ids)
+        return pb.RevokeSessionsResponse(
+            revoked_count=revoked.count,
+            session_ids=revoked.session_ids,
+            session_ids_truncated=revoked.truncated,
+        )
 
     @unary
     async def UpdateSessionMetadata(

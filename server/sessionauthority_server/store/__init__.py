@@ -112,12 +112,35 @@ class Store:
             raise session_not_found(session_id)
         return policy.effective(s, self.clock(), self.idle_us)
 
-    async def list_sessions(self, tenant: str, req: ListRequest) -> tuple[list[Session], str]:
-        q = inputs.list_query(req)
+    async def list_sessions(
+        self, tenant: str, req: ListRequest, size_of: Callable[[Session], int] | None = None
+    ) -> tuple[list[Session], str]:
+        """A page and the next page's token ("" on the last). A page ends at
+        page_size sessions, or sooner once the next would take it past
+        MAX_PAGE_BYTES as `size_of` measures (the transport's own encoding;
+        by default an upper bound; called once per session, in order, and
+        once more for the first left off), never empty while sessions
+        remain. The token is bound to this tenant and these filters
+        (pagetokens.py)."""
+        tokens = self.page_tokens
+        kind = inputs.LIST_TOKEN_KIND
+        q = inputs.list_query(req, lambda token, key: tokens.open(token, kind, tenant, key))
         now = self.clock()
-        page, more = await reads.list_sessions(self.db.reader, tenant, q, now, self.idle_us)
-        token = q.next_page_token(page[-1].create_us, page[-1].session_id) if more else ""
-        return [policy.effective(s, now, self.idle_us) for s in page], token
+        rows, more = await reads.list_sessions(self.db.reader, tenant, q, now, self.idle_us)
+        measure = size_of or (lambda s: inputs.estimated_session_bytes(s.metadata))
+        page: list[Session] = []
+        used = 0
+        for s in (policy.effective(r, now, self.idle_us) for r in rows):
+            used += measure(s)
+            if page and used > inputs.MAX_PAGE_BYTES:
+                more = True
+                break
+            page.append(s)
+        if not more:
+            return page, ""
+        last = page[-1]
+        cursor = inputs.ListQuery.cursor(last.create_us, last.session_id)
+        return page, tokens.issue(kind, tenant, q.filter_key, cursor)
 
     async def validate(
         self, tenant: str, access_token: str, expected_subject: str, expected_reference: str
@@ -175,12 +198,11 @@ class Store:
         reference: str,
         except_session_id: str,
         reason: EndReason | None,
-    ) -> list[str]:
+    ) -> sessions.Revoked:
+        """In chunks, each its own unit of work (see sessions.revoke_all)."""
         inputs.revoke_many(subject_id, reference, except_session_id, reason)
-        result: list[str] = await self._write(
-            sessions.revoke_many, tenant, subject_id, reference, except_session_id, reason
-        )
-        return result
+        match = sessions.RevokeMatch(subject_id, reference, except_session_id)
+        return await sessions.revoke_all(self.db.reader.all, self._write, tenant, match, reason)
 
     async def update_metadata(
         self, tenant: str, session_id: str, metadata: dict[str, Any], size: int

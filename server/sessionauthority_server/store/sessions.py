@@ -1,10 +1,16 @@
 """Units of work on sessions: create (with replay, rate limits and reuse),
 start a pending session, revoke one or many, update metadata, and the
-last-active touch of validation."""
+last-active touch of validation. Revoking many is the one flow of several
+units (revoke_all): one unbounded unit would hold the writer, and with it
+every tenant's writes, for as long as it takes."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import logging
+from collections.abc import Awaitable, Callable
+from functools import cache
 from typing import Any
 
 from .. import errors, policy
@@ -27,6 +33,14 @@ from .outbox import LIVE, emit, end, idle_cutoff, settle
 from .rows import session_from_row
 from .sql import Sql
 from .subjects import lock_subject
+
+log = logging.getLogger("sessionauthority.store")
+
+# Sessions per unit of work of RevokeSessions: some 50 ms of writer time on
+# SQLite, so other writes get in at least that often during a revocation.
+REVOKE_CHUNK = 500
+# At most this many ids in a RevokeSessions reply (the count is always whole).
+REPLY_IDS = 1000
 
 _LOCK = Sql(
     "SELECT * FROM sessions WHERE session_id = :session_id AND tenant = :tenant {for_update}"
@@ -55,6 +69,32 @@ _REVOKE_MANY = {
     for s in (0, 1)
     for r in (0, 1)
 }
+# What RevokeSessions ends, read once before any chunk runs: by id then,
+# each chunk costs its own rows only, whatever index the filter has.
+_REVOKE_TARGETS = {
+    (bool(s), bool(r)): Sql(
+        "SELECT session_id FROM sessions WHERE tenant = :tenant AND "
+        + LIVE
+        + (" AND subject_id = :subject_id" if s else "")
+        + (" AND reference = :reference" if r else "")
+        + " AND session_id <> :except_id ORDER BY create_us, session_id"
+    )
+    for s in (0, 1)
+    for r in (0, 1)
+}
+
+
+@cache
+def _lock_ids(n: int) -> Sql:
+    """n sessions by id, locked in id order (two chunks that meet never
+    wait on each other in opposite orders)."""
+    ids = ", ".join(f":id{i}" for i in range(n))
+    return Sql(
+        f"SELECT * FROM sessions WHERE tenant = :tenant AND session_id IN ({ids})"
+        " ORDER BY session_id {for_update}"
+    )
+
+
 _TOUCH = Sql(
     "UPDATE sessions SET last_active_us = :now WHERE session_id = :session_id"
     " AND state = 'ACTIVE' AND last_active_us < :now"
@@ -190,24 +230,118 @@ def revoke(tx: Tx, ctx: Context, tenant: str, session_id: str, reason: EndReason
     return s
 
 
-def revoke_many(
-    tx: Tx,
-    ctx: Context,
-    tenant: str,
-    subject_id: str,
-    reference: str,
-    except_session_id: str,
-    reason: EndReason | None,
+@dataclasses.dataclass(frozen=True)
+class RevokeMatch:
+    """What RevokeSessions ends: live sessions of this subject and/or
+    reference, but one."""
+
+    subject_id: str
+    reference: str
+    except_session_id: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Revoked:
+    count: int
+    session_ids: list[str]  # the first REPLY_IDS of them, oldest first
+    truncated: bool
+
+
+Read = Callable[..., Awaitable[list[Any]]]
+Write = Callable[..., Awaitable[Any]]
+# Revocations whose caller went away: held so they run to the end.
+_DETACHED: set[asyncio.Future[Revoked]] = set()
+
+
+async def revoke_all(
+    read: Read, write: Write, tenant: str, match: RevokeMatch, reason: EndReason | None
+) -> Revoked:
+    """Ends every matching session that is live when the call begins (one
+    read, off the writer), REVOKE_CHUNK per unit of work, each committed
+    before the next is queued, so other writes run in between.
+
+    It runs to the end even when the caller goes away: a deadline passing
+    half way must not leave alive sessions the caller meant to end. If a
+    chunk fails after others committed, the error says so: its ErrorInfo
+    metadata `revoked_count` is how many this call ended (they stay ended);
+    a retry ends the rest and counts only those."""
+    task = asyncio.ensure_future(_revoke_chunks(read, write, tenant, match, reason))
+    _DETACHED.add(task)
+    task.add_done_callback(_forget)
+    return await asyncio.shield(task)
+
+
+def _forget(task: asyncio.Future[Revoked]) -> None:
+    _DETACHED.discard(task)
+    # Retrieved here so an error nobody awaits any more is logged once.
+    if not task.cancelled() and task.exception() is not None:
+        log.info("RevokeSessions failed: %s", task.exception())
+
+
+async def _revoke_chunks(
+    read: Read, write: Write, tenant: str, match: RevokeMatch, reason: EndReason | None
+) -> Revoked:
+    rows = await read(
+        _REVOKE_TARGETS[(bool(match.subject_id), bool(match.reference))],
+        tenant=tenant,
+        subject_id=match.subject_id,
+        reference=match.reference,
+        except_id=match.except_session_id,
+    )
+    targets = [r["session_id"] for r in rows]
+    count, ids = 0, []
+    for start in range(0, len(targets), REVOKE_CHUNK):
+        chunk = targets[start : start + REVOKE_CHUNK]
+        try:
+            ended: list[str] = await write(revoke_chunk, tenant, chunk, reason)
+        except Exception as exc:
+            if count == 0:
+                raise  # nothing committed: the error is the whole answer
+            raise _incomplete(exc, count) from exc
+        count += len(ended)
+        ids.extend(ended[: max(REPLY_IDS - len(ids), 0)])
+    return Revoked(count, ids, count > len(ids))
+
+
+def _incomplete(exc: Exception, count: int) -> errors.DomainError:
+    """The failure of a later chunk, saying what earlier ones committed."""
+    if isinstance(exc, errors.DomainError):
+        base = exc
+    else:
+        log.error("a RevokeSessions chunk failed", exc_info=exc)
+        base = errors.storage_unavailable(type(exc).__name__)
+    return dataclasses.replace(
+        base,
+        message=f"revoking stopped ({base.reason}) after {count} sessions had been revoked; "
+        "those stay revoked: retry to revoke the rest",
+        metadata={**base.metadata, "revoked_count": str(count)},
+    )
+
+
+def revoke_chunk(
+    tx: Tx, ctx: Context, tenant: str, session_ids: list[str], reason: EndReason | None
 ) -> list[str]:
+    """Ends those of `session_ids` still live (some may have ended since
+    they were read: not counted); returns the ids it ended, in the order
+    given. Sessions found past their deadline are written EXPIRED instead."""
+    locked = {
+        r["session_id"]: r
+        for r in tx.all(
+            _lock_ids(len(session_ids)),
+            tenant=tenant,
+            **{f"id{i}": sid for i, sid in enumerate(session_ids)},
+        )
+    }
     ended: list[str] = []
-    query = _REVOKE_MANY[(bool(subject_id), bool(reference))]
-    for row in tx.all(query, tenant=tenant, subject_id=subject_id, reference=reference):
-        if row["session_id"] == except_session_id:
+    for sid in session_ids:
+        row = locked.get(sid)
+        if row is None:
             continue
-        s, expired = settle(tx, session_from_row(row), ctx.idle_us)
-        if not expired:
+        # A session past its deadline comes back EXPIRED: not ours to count.
+        s = settle(tx, session_from_row(row), ctx.idle_us)[0]
+        if s.state in LIVE_STATES:
             end(tx, s, policy.revoke_reason(reason), "")
-            ended.append(s.session_id)
+            ended.append(sid)
     return ended
 
 
