@@ -66,6 +66,7 @@ POSTGRES_MODULES = {
     "test_verifier_snapshot",
     "test_verifier_protocol",
     "test_closed_mode",
+    "test_watch_fairness",
     "test_revoke_many",
     "test_list_pages",
 }

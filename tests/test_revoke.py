@@ -121,9 +121,16 @@ async def test_jwks_verifies_tokens_offline(h):
         r.tokens.access_token,
         key,
         algorithms=["EdDSA"],
-        issuer="session-authority",
-        audience="session-authority",
+        issuer=jwks.issuer,
+        audience=jwks.audience,
     )
+    # Open mode is the tenant "default"; its audience is bound to it.
+    assert (jwks.issuer, jwks.audience, jwks.tenant) == (
+        "session-authority",
+        "session-authority:default",
+        "default",
+    )
+    assert claims["tnt"] == "default"
     assert claims["sub"] == "user-1"
     assert claims["sid"] == r.session.session_id
     assert {"iat", "exp", "jti"} <= claims.keys()

@@ -4,66 +4,25 @@ signed is refused at the handshake."""
 
 from __future__ import annotations
 
-import datetime
-import ipaddress
 from pathlib import Path
 
 import grpc
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 from sessionauthority.v1 import session_service_pb2 as pb
 from sessionauthority.v1 import session_service_pb2_grpc as pb_grpc
 from sessionauthority_server.app import ConfigError
 
-Pem = tuple[bytes, bytes]  # (certificate, private key)
-Pair = tuple[x509.Certificate, ec.EllipticCurvePrivateKey]
-
-
-def _issue(name: str, issuer: Pair | None, ca: bool = False, server: bool = False) -> Pair:
-    key = ec.generate_private_key(ec.SECP256R1())
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
-    now = datetime.datetime.now(datetime.UTC)
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(issuer[0].subject if issuer else subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=1))
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
-    )
-    if server:
-        builder = builder.add_extension(
-            x509.SubjectAlternativeName(
-                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
-            ),
-            critical=False,
-        )
-    cert = builder.sign(issuer[1] if issuer else key, hashes.SHA256())
-    return cert, key
-
-
-def _pem(pair: Pair) -> Pem:
-    cert, key = pair
-    return cert.public_bytes(serialization.Encoding.PEM), key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
+from conformance.pki import issue, pem
 
 
 @pytest.fixture
 def pki(tmp_path: Path) -> dict[str, object]:
-    ca = _issue("test ca", None, ca=True)
-    other_ca = _issue("other ca", None, ca=True)
-    server = _pem(_issue("localhost", ca, server=True))
+    ca = issue("test ca", None, ca=True)
+    other_ca = issue("other ca", None, ca=True)
+    server = pem(issue("localhost", ca, server=True))
     files = {}
     for name, data in {
-        "ca.pem": _pem(ca)[0],
+        "ca.pem": pem(ca)[0],
         "server.pem": server[0],
         "server.key": server[1],
     }.items():
@@ -71,9 +30,9 @@ def pki(tmp_path: Path) -> dict[str, object]:
         files[name] = str(tmp_path / name)
     return {
         "files": files,
-        "ca": _pem(ca)[0],
-        "client": _pem(_issue("client", ca)),
-        "stranger": _pem(_issue("stranger", other_ca)),
+        "ca": pem(ca)[0],
+        "client": pem(issue("client", ca)),
+        "stranger": pem(issue("stranger", other_ca)),
     }
 
 

@@ -144,8 +144,13 @@ class App:
         in-flight calls get `grace` seconds; then background work and the
         database stop."""
         await self.health.enter_graceful_shutdown()
-        await self.hub.close(wait_seconds=grace or 1.0)
-        await self.server.stop(grace)
+        # One budget for both steps: a watcher that does not read must not
+        # add its wait to the unary calls' grace.
+        budget = grace or 1.0
+        deadline = asyncio.get_running_loop().time() + budget
+        await self.hub.close(wait_seconds=budget)
+        left = max(0.0, deadline - asyncio.get_running_loop().time())
+        await self.server.stop(left if grace is not None else None)
         for task in self.tasks:
             task.cancel()
         for task in self.tasks:
@@ -210,7 +215,8 @@ async def create_server(
     if metrics is not None:
         metrics.bind(store, hub)
         interceptors.insert(0, MetricsInterceptor(metrics))
-    server = grpc.aio.server(options=SERVER_OPTIONS, interceptors=interceptors)
+    options = [*SERVER_OPTIONS, ("grpc.max_receive_message_length", settings.max_request_bytes)]
+    server = grpc.aio.server(options=options, interceptors=interceptors)
     session_service_pb2_grpc.add_SessionServiceServicer_to_server(
         SessionServicer(store, hub), server
     )

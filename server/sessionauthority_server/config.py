@@ -75,6 +75,11 @@ class Settings(BaseSettings):
     # commits when nothing woke it (PostgreSQL NOTIFY wakes it at once).
     watch_poll_interval_seconds: float = Field(default=1.0, gt=0)
     max_watch_streams: int = Field(default=10000, gt=0)
+    # The largest request message accepted. gRPC's own default is 4 MiB,
+    # buffered whole before any check: 128 unauthenticated 4 MiB creates
+    # would hold half a gigabyte. The largest valid request (16 KiB of
+    # metadata with every other field full) is far below this.
+    max_request_bytes: int = Field(default=64 * 1024, ge=16 * 1024 + 4096)
     # Per API key (open mode has none), so one client cannot starve the rest.
     max_watch_streams_per_caller: int = Field(default=1000, gt=0)
     # Prometheus metrics at http://METRICS_HOST:METRICS_PORT/metrics (0: off).

@@ -27,6 +27,11 @@ class SessionRow(SQLModel, table=True):
         Index("ix_sessions_state_expire", "state", "expire_us"),
         Index("ix_sessions_state_active", "state", "last_active_us"),
         Index("ix_sessions_tenant_create", "tenant", "create_us", "session_id"),
+        # ListSessions by one state, in page order, without walking the
+        # tenant's other sessions.
+        Index("ix_sessions_tenant_state", "tenant", "state", "create_us", "session_id"),
+        # The verifier's snapshot: a tenant's recent endings in page order.
+        Index("ix_sessions_tenant_end", "tenant", "end_us", "session_id"),
     )
     session_id: str = Field(primary_key=True, max_length=64)
     tenant: str = Field(max_length=64)
@@ -71,6 +76,7 @@ class EventRow(SQLModel, table=True):
         Index("ix_events_tenant_revision", "tenant", "revision"),
         Index("ix_events_tenant_subject", "tenant", "subject_id", "revision"),
         Index("ix_events_tenant_session", "tenant", "session_id", "revision"),
+        Index("ix_events_tenant_reference", "tenant", "reference", "revision"),
     )
     revision: int = Field(primary_key=True, sa_type=BigInteger)
     tenant: str = Field(max_length=64)

@@ -52,6 +52,11 @@ CHANNEL_OPTIONS: list[tuple[str, Any]] = [
     ("grpc.service_config", SERVICE_CONFIG),
     ("grpc.enable_retries", 1),
     ("grpc.keepalive_time_ms", 30_000),
+    # Back within two seconds of the server: gRPC's default reconnect
+    # backoff grows to two minutes, and a LocalVerifier fails closed (every
+    # answer "ask the server") until it has reconnected.
+    ("grpc.initial_reconnect_backoff_ms", 250),
+    ("grpc.max_reconnect_backoff_ms", 2_000),
 ]
 
 

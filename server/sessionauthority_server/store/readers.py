@@ -6,45 +6,94 @@ one, so a restart costs callers nothing once the database is back."""
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
+import threading
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from ..errors import storage_unavailable
 from .dialects import SQLITE_BUSY_TIMEOUT_MS
 from .sql import Sql
 
+# Enough for a few slow reads at once; sqlite3 lets go of the GIL while it
+# steps, so they run beside the event loop rather than taking turns with it.
+SQLITE_READ_THREADS = 4
+
+
+def _sqlite_connect(path: str) -> sqlite3.Connection:
+    # check_same_thread off: a reader thread uses it, close() closes it.
+    db = sqlite3.connect(path, isolation_level=None, cached_statements=256, check_same_thread=False)
+    db.row_factory = sqlite3.Row
+    db.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    db.execute("PRAGMA query_only=1")
+    return db
+
+
+def _execute(db: sqlite3.Connection, sql: Sql, params: dict[str, Any]) -> sqlite3.Cursor:
+    try:
+        return db.execute(sql.sqlite, params)
+    except sqlite3.OperationalError as exc:  # locked past the timeout, I/O error
+        raise storage_unavailable(type(exc).__name__) from exc
+
 
 class SqliteReader:
-    """Reads inline on the event loop: no thread hop, no await inside."""
+    """Point lookups (`one`, `scalar`: a row or a count by key, the hot path
+    of Validate) run inline on the event loop: no thread hop, no await
+    inside. Reads of many rows (`all`: watch history, session lists,
+    snapshot pages, the tail) run on reader threads, each with its own
+    connection (WAL: readers never wait for the writer), so however long one
+    takes it never holds up other calls."""
 
-    def __init__(self, path: str) -> None:
-        self._db = sqlite3.connect(path, isolation_level=None, cached_statements=256)
-        self._db.row_factory = sqlite3.Row
-        self._db.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-        self._db.execute("PRAGMA query_only=1")
+    def __init__(self, path: str, threads: int = SQLITE_READ_THREADS) -> None:
+        self._path = path
+        self._db = _sqlite_connect(path)
+        self._pool = ThreadPoolExecutor(threads, thread_name_prefix="store-reader")
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._opened: list[sqlite3.Connection] = []
+        self._in_use = 0
 
-    def _execute(self, sql: Sql, params: dict[str, Any]) -> sqlite3.Cursor:
-        try:
-            return self._db.execute(sql.sqlite, params)
-        except sqlite3.OperationalError as exc:  # locked past the timeout, I/O error
-            raise storage_unavailable(type(exc).__name__) from exc
+    def _thread_db(self) -> sqlite3.Connection:
+        db: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if db is None:
+            db = self._local.db = _sqlite_connect(self._path)
+            with self._lock:
+                self._opened.append(db)
+        return db
+
+    def _fetch_all(self, sql: Sql, params: dict[str, Any]) -> list[Any]:
+        return _execute(self._thread_db(), sql, params).fetchall()
 
     async def one(self, sql: Sql, **params: Any) -> Any:
-        return self._execute(sql, params).fetchone()
+        return _execute(self._db, sql, params).fetchone()
 
     async def all(self, sql: Sql, **params: Any) -> list[Any]:
-        return self._execute(sql, params).fetchall()
+        self._in_use += 1
+        try:
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(self._pool, self._fetch_all, sql, params)
+        finally:
+            self._in_use -= 1
 
     async def scalar(self, sql: Sql, **params: Any) -> Any:
-        row = self._execute(sql, params).fetchone()
+        row = _execute(self._db, sql, params).fetchone()
         return None if row is None else row[0]
 
     def connections(self) -> tuple[int, int]:
-        return 1, 0  # one connection, and a read never holds it across an await
+        with self._lock:
+            opened = len(self._opened)
+        # The inline connection is never held across an await.
+        return 1 + opened, self._in_use
 
     async def close(self) -> None:
-        self._db.close()
+        # A read still running finishes first (its caller may be gone).
+        await asyncio.to_thread(self._pool.shutdown, True)
+        with self._lock:
+            opened, self._opened = self._opened, []
+        for db in (self._db, *opened):
+            db.close()
 
 
 def _unavailable_errors() -> tuple[type[BaseException], ...]:

@@ -1,6 +1,9 @@
-"""Reads: each is one statement (one await on PostgreSQL, inline on SQLite),
-on an index, compiled once. They see every acknowledged write: the writer
-answers only after COMMIT, and nothing here is cached."""
+"""Reads: each is one statement, on an index, compiled once. On PostgreSQL
+each is one await on the pool; on SQLite a point lookup (`one`, `scalar`)
+runs inline and a read of many rows (`all`: history, lists) on a reader
+thread, so a long one never stalls the event loop (readers.py). They see
+every acknowledged write: the writer answers only after COMMIT, and nothing
+here is cached."""
 
 from __future__ import annotations
 

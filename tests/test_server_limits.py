@@ -1,0 +1,74 @@
+"""Limits an attacker or a stuck client could otherwise push past: a request
+larger than MAX_REQUEST_BYTES is refused before the server buffers it, and
+a watcher that stops reading cannot stretch shutdown past its one grace
+budget. Neither depends on the database (SQLite only)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import grpc
+import pytest
+from sessionauthority.v1 import session_service_pb2 as pb
+from sessionauthority.v1 import session_service_pb2_grpc as pb_grpc
+
+from .helpers import meta
+from .processes import WAIT, start_server
+
+GRACE_S = 2.0
+
+
+async def test_a_request_past_the_size_cap_is_refused_and_the_server_goes_on(h):
+    huge = pb.CreateSessionRequest(subject_id="big", metadata=meta(blob="x" * 1_000_000))
+    with pytest.raises(grpc.aio.AioRpcError) as info:
+        await h.sessions.CreateSession(huge)
+    assert info.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED, info.value.details()
+    assert "65536" in (info.value.details() or ""), info.value.details()
+    # The largest valid request still fits: 15,000 bytes of metadata and
+    # every string field at its limit.
+    ok = await h.sessions.CreateSession(
+        pb.CreateSessionRequest(
+            subject_id="s" * 128,
+            reference="r" * 128,
+            request_id="q" * 128,
+            metadata=meta(blob="x" * 15_000),
+        )
+    )
+    assert ok.session.session_id
+
+
+async def test_a_watcher_that_never_reads_does_not_stretch_shutdown(tmp_path):
+    server = await start_server(
+        f"sqlite:///{tmp_path / 'limits.db'}",
+        create_rate_per_minute="0",
+        create_rate_per_day="0",
+        shutdown_grace_seconds=str(GRACE_S),
+    )
+    try:
+        async with grpc.aio.insecure_channel(server.target) as channel:
+            stub = pb_grpc.SessionServiceStub(channel)
+            # Enough history (about 3 MB) to fill every flow-control window
+            # between the server and a client that reads nothing.
+            for i in range(200):
+                await stub.CreateSession(
+                    pb.CreateSessionRequest(subject_id=f"w{i}", metadata=meta(blob="x" * 15_000)),
+                    timeout=WAIT,
+                )
+            stalled = stub.WatchSessions(pb.WatchSessionsRequest(start_revision=1))
+            first = await asyncio.wait_for(stalled.read(), WAIT)  # opened; never read again
+            assert first is not grpc.aio.EOF
+            # Let the server fill the windows: one more call on the same
+            # connection proves the stream has been served meanwhile.
+            await stub.GetJwks(pb.GetJwksRequest(), timeout=WAIT)
+            started = time.monotonic()
+            code = await server.stop()
+            took = time.monotonic() - started
+            stalled.cancel()
+    finally:
+        if server.proc.returncode is None:
+            await server.kill()
+    assert code == 0
+    # One budget for the watch drain and the calls' grace together (the old
+    # code spent it twice), plus process exit.
+    assert took < GRACE_S + 1.5, took
