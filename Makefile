@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 50051
 
-.PHONY: run test test-python test-typescript lint generate check-generated bench clean
+.PHONY: run test test-python test-typescript conformance lint generate check-generated bench clean
 
 $(STAMP): pyproject.toml clients/python/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,14 @@ test-python: $(STAMP)
 test-typescript: $(STAMP)
 	bash scripts/npm_ci.sh
 	cd clients/typescript && npm test --silent
+
+# Every client language through one case list (conformance/CASES.md)
+# against real servers on SQLite and PostgreSQL; writes conformance/RESULTS.md.
+conformance: $(STAMP)
+	bash scripts/ensure_postgres.sh
+	bash scripts/npm_ci.sh
+	cd clients/typescript && npm run build --silent
+	$(BIN)/python -m conformance.runner
 
 generate: $(STAMP)
 	PYTHON=$(BIN)/python bash scripts/generate.sh

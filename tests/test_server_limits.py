@@ -72,3 +72,52 @@ async def test_a_watcher_that_never_reads_does_not_stretch_shutdown(tmp_path):
     # One budget for the watch drain and the calls' grace together (the old
     # code spent it twice), plus process exit.
     assert took < GRACE_S + 1.5, took
+
+
+def _rss_mb(pid: int) -> float:
+    with open(f"/proc/{pid}/status") as f:
+        line = next(x for x in f if x.startswith("VmRSS:"))
+    return int(line.split()[1]) / 1024
+
+
+def _closed_database(url: str) -> None:
+    """Migrated, with one API key: the server is closed, and the flood
+    carries none."""
+    import subprocess
+    import sys
+
+    cli = [sys.executable, "-m", "sessionauthority_server.cli"]
+    subprocess.run([*cli, "migrate", "--database-url", url], check=True, capture_output=True)
+    subprocess.run(
+        [*cli, "api-keys", "--database-url", url, "create", "--tenant", "t"],
+        check=True,
+        capture_output=True,
+    )
+
+
+async def test_a_flood_of_large_unauthenticated_requests_costs_little_memory(tmp_path):
+    url = f"sqlite:///{tmp_path / 'flood.db'}"
+    await asyncio.to_thread(_closed_database, url)
+    server = await start_server(url)
+    try:
+        async with grpc.aio.insecure_channel(
+            server.target, options=[("grpc.max_send_message_length", 8 << 20)]
+        ) as channel:
+            stub = pb_grpc.SessionServiceStub(channel)
+            with pytest.raises(grpc.aio.AioRpcError):  # warm: the connection, the refusal
+                await stub.GetJwks(pb.GetJwksRequest(), timeout=WAIT)
+            base = _rss_mb(server.proc.pid)
+            body = pb.CreateSessionRequest(subject_id="f", metadata=meta(blob="x" * (4 << 20)))
+            for _ in range(3):
+                calls = [stub.CreateSession(body, timeout=WAIT) for _ in range(128)]
+                results = await asyncio.gather(*calls, return_exceptions=True)
+                codes = {r.code() for r in results if isinstance(r, grpc.aio.AioRpcError)}
+                assert len(codes) == 1 and codes <= {
+                    grpc.StatusCode.RESOURCE_EXHAUSTED,
+                    grpc.StatusCode.UNAUTHENTICATED,
+                }, codes
+            grown = _rss_mb(server.proc.pid) - base
+    finally:
+        assert await server.stop() == 0
+    print(f"RSS grew {grown:.1f} MB after 3 x 128 concurrent 4 MB unauthenticated creates")
+    assert grown < 100, grown

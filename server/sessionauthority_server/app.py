@@ -216,7 +216,11 @@ async def create_server(
         metrics.bind(store, hub)
         interceptors.insert(0, MetricsInterceptor(metrics))
     options = [*SERVER_OPTIONS, ("grpc.max_receive_message_length", settings.max_request_bytes)]
-    server = grpc.aio.server(options=options, interceptors=interceptors)
+    server = grpc.aio.server(
+        options=options,
+        interceptors=interceptors,
+        maximum_concurrent_rpcs=settings.max_concurrent_rpcs or settings.max_watch_streams + 4096,
+    )
     session_service_pb2_grpc.add_SessionServiceServicer_to_server(
         SessionServicer(store, hub), server
     )

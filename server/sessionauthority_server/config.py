@@ -80,6 +80,10 @@ class Settings(BaseSettings):
     # would hold half a gigabyte. The largest valid request (16 KiB of
     # metadata with every other field full) is far below this.
     max_request_bytes: int = Field(default=64 * 1024, ge=16 * 1024 + 4096)
+    # RPCs in flight at once, watch streams included (0: MAX_WATCH_STREAMS
+    # + 4096). Past it gRPC answers RESOURCE_EXHAUSTED at once, so a flood
+    # queues nothing in the server.
+    max_concurrent_rpcs: int = Field(default=0, ge=0)
     # Per API key (open mode has none), so one client cannot starve the rest.
     max_watch_streams_per_caller: int = Field(default=1000, gt=0)
     # Prometheus metrics at http://METRICS_HOST:METRICS_PORT/metrics (0: off).
