@@ -3,7 +3,7 @@
 // on every call, a deadline on every unary call, and every failure thrown as
 // a SessionAuthorityError carrying the server's ErrorInfo.
 import type { JsonObject } from "@bufbuild/protobuf";
-import { type Client, type Interceptor, createClient } from "@connectrpc/connect";
+import { type Client, type Interceptor, type Transport, createClient } from "@connectrpc/connect";
 import { Http2SessionManager, createGrpcTransport } from "@connectrpc/connect-node";
 import type * as http2 from "node:http2";
 import { toSessionAuthorityError } from "./errors.js";
@@ -33,6 +33,10 @@ export interface ClientOptions {
   /** TLS: `true` for the system's roots, or Node's TLS options (ca, cert,
    * key for mTLS). Default: plaintext, as `make run` serves. */
   tls?: boolean | http2.SecureClientSessionOptions;
+  /** Calls go through this instead of a connection to `target` (apiKey and
+   * tls do not apply): for tests that script answers with
+   * createRouterTransport, without a server. */
+  transport?: Transport;
 }
 
 export interface CreateOptions {
@@ -59,11 +63,18 @@ export class SessionAuthorityClient {
    * the connection and the API key; their errors are plain ConnectErrors. */
   readonly sessions: Client<typeof SessionService>;
   readonly subjects: Client<typeof SubjectService>;
-  private readonly manager: Http2SessionManager;
+  private readonly manager: Http2SessionManager | undefined;
   /** Call options of every unary call: its deadline. */
   private readonly unary: { timeoutMs: number };
 
   constructor(target: string, options: ClientOptions = {}) {
+    this.unary = { timeoutMs: options.timeoutMs ?? 10_000 };
+    if (options.transport) {
+      this.manager = undefined;
+      this.sessions = createClient(SessionService, options.transport);
+      this.subjects = createClient(SubjectService, options.transport);
+      return;
+    }
     const tls = options.tls ?? false;
     const baseUrl = `${tls ? "https" : "http"}://${target}`;
     this.manager = new Http2SessionManager(
@@ -86,12 +97,11 @@ export class SessionAuthorityClient {
     });
     this.sessions = createClient(SessionService, transport);
     this.subjects = createClient(SubjectService, transport);
-    this.unary = { timeoutMs: options.timeoutMs ?? 10_000 };
   }
 
   /** Closes the connection and every open stream. */
   close(): void {
-    this.manager.abort();
+    this.manager?.abort();
   }
 
   createSession(subjectId: string, o: CreateOptions = {}): Promise<CreateSessionResponse> {
