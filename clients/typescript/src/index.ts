@@ -9,6 +9,7 @@ export { type WatchOptions, watchSessions } from "./watch.js";
 export * from "./gen/sessionauthority/v1/session_pb.js";
 export * from "./gen/sessionauthority/v1/session_service_pb.js";
 export * from "./gen/sessionauthority/v1/subject_service_pb.js";
+export { LocalVerifier, type LocalVerifierOptions, type Verification } from "./verifier.js";
 export {
   type Change,
   ManagedSession,

@@ -5,7 +5,11 @@
 // for longer than `idleTimeoutMs` is presumed cut off and resumed.
 import { Code, type Client } from "@connectrpc/connect";
 import { type SessionAuthorityError, toSessionAuthorityError } from "./errors.js";
-import type { SessionEvent, SessionService } from "./gen/sessionauthority/v1/session_service_pb.js";
+import type {
+  SessionEvent,
+  SessionEventType,
+  SessionService,
+} from "./gen/sessionauthority/v1/session_service_pb.js";
 
 export interface WatchOptions {
   subjectId?: string;
@@ -14,6 +18,8 @@ export interface WatchOptions {
   /** 0n (default): changes from now on. N: every retained event from N,
    * then live ones. Too old: throws HistoryCompacted. */
   startRevision?: bigint;
+  /** Only events of these types (progress still flows); empty or unset: all. */
+  eventTypes?: SessionEventType[];
   /** Ends the watch (the generator returns). */
   signal?: AbortSignal;
   /** Called with every bookmark: everything up to it has been delivered. */
@@ -65,6 +71,7 @@ export async function* watchSessions(
         sessionId: options.sessionId ?? "",
         reference: options.reference ?? "",
         startRevision: next,
+        eventTypes: options.eventTypes ?? [],
       };
       for await (const message of stub.watchSessions(request, { signal: stream.signal })) {
         backoffMs = 100;
