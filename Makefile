@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml clients/python/pyproject.toml
 run: $(STAMP)
 	$(BIN)/session-authority serve --host $(HOST) --port $(PORT)
 
-test: test-python test-typescript
+test: test-python test-typescript conformance
 
 test-python: $(STAMP)
 	bash scripts/ensure_postgres.sh
@@ -55,6 +55,8 @@ lint: $(STAMP) check-generated
 	$(BIN)/mypy
 
 bench: $(STAMP)
+	bash scripts/npm_ci.sh
+	cd clients/typescript && npm run build --silent
 	$(BIN)/python -m bench.run
 
 clean:

@@ -72,6 +72,17 @@ def write(
                 f" {v['refusal_p50_ms']:.1f} ms (p50),"
                 f" {v['refusal_p99_ms']:.1f} ms (p99) after RevokeSession returns."
             )
+        if "verifier_ts" in r:
+            v = r["verifier_ts"]
+            lines.append(
+                f"- LocalVerifier (TypeScript client, Node {v.get('node', '')}, one thread, pinned"
+                f" the same way): {v['warm_per_s']:.0f} verifications/s for tokens seen before;"
+                f" {v['cold_per_s']:.0f}/s checking each token's signature, against"
+                f" {v['ed25519_per_s']:.0f}/s for one bare `crypto.verify` Ed25519 on this CPU"
+                f" ({v['cold_per_s'] / v['ed25519_per_s']:.0%} of that ceiling); refused"
+                f" {v['refusal_p50_ms']:.1f} ms (p50), {v['refusal_p99_ms']:.1f} ms (p99) after"
+                f" RevokeSession returns."
+            )
         if "cold_start" in r:
             c = r["cold_start"]
             lines.append(

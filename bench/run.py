@@ -223,14 +223,17 @@ def bench_backend(backend: str, url: str, tmp: Path, database_pid: int | None = 
         print(f"[{backend}] fan-out {out['fan_out']}", flush=True)
         out["idle"] = asyncio.run(idle_streams(server))
         print(f"[{backend}] idle streams {out['idle']}", flush=True)
-        out["verifier"] = verifier.measure(
-            server.target,
-            data["access_tokens"],
-            SECONDS,
-            [server.proc.pid] + ([database_pid] if database_pid else []),
-            tmp,
-        )
-        print(f"[{backend}] LocalVerifier {out['verifier']}", flush=True)
+        # The same measurement for each client's LocalVerifier.
+        for key, program in (("verifier", verifier.PYTHON), ("verifier_ts", verifier.TYPESCRIPT)):
+            out[key] = verifier.measure(
+                server.target,
+                data["access_tokens"],
+                SECONDS,
+                [server.proc.pid] + ([database_pid] if database_pid else []),
+                tmp,
+                program=program,
+            )
+            print(f"[{backend}] LocalVerifier {program[-1]} {out[key]}", flush=True)
         if backend == "postgresql":
             out["replicas"] = replicas(server, url, seed_file, out["matrix"])
             print(f"[{backend}] replicas {out['replicas']}", flush=True)

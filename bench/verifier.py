@@ -28,12 +28,25 @@ from nacl.bindings import crypto_sign_open
 REVOKES = 100
 
 
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = [sys.executable, "-m", "bench.verifier"]
+# The TypeScript client's program (clients/typescript/bench/verifier.ts), built by npm.
+TYPESCRIPT = ["node", str(ROOT / "clients/typescript/dist/bench/verifier.js")]
+
+
 def measure(
-    target: str, tokens: list[str], seconds: float, server_pids: list[int], tmp: Path
+    target: str,
+    tokens: list[str],
+    seconds: float,
+    server_pids: list[int],
+    tmp: Path,
+    program: list[str] = PYTHON,
 ) -> dict[str, float]:
     """Runs the measurement in a child pinned to the last CPU, with every
     thread of the server processes (and their children: PostgreSQL's
-    backends, autovacuum, checkpointer) moved to the others meanwhile."""
+    backends, autovacuum, checkpointer) moved to the others meanwhile.
+    `program` is the client's: Python's (this module) or TypeScript's; both
+    print the same JSON."""
     cpus = sorted(os.sched_getaffinity(0))
     mine, theirs = {cpus[-1]}, set(cpus[:-1]) or {cpus[-1]}
     token_file = tmp / "verifier-tokens.json"
@@ -41,11 +54,11 @@ def measure(
     _pin(server_pids, theirs)
     try:
         child = subprocess.run(
-            [sys.executable, "-m", "bench.verifier", target, str(token_file), str(seconds)],
+            [*program, target, str(token_file), str(seconds)],
             capture_output=True,
             text=True,
             check=True,
-            cwd=Path(__file__).resolve().parent.parent,
+            cwd=ROOT,
             preexec_fn=lambda: os.sched_setaffinity(0, mine),
         )
     finally:

@@ -10,6 +10,7 @@ import { toSessionAuthorityError } from "./errors.js";
 import type { EndReason } from "./gen/sessionauthority/v1/session_pb.js";
 import {
   type CreateSessionResponse,
+  type GetJwksResponse,
   type GetSessionResponse,
   type RenewSessionResponse,
   type RevokeSessionResponse,
@@ -186,6 +187,18 @@ export class SessionAuthorityClient {
       ),
     );
     return r.subject;
+  }
+
+  /** Lets a terminated subject have sessions again (its old ones stay ended). */
+  async reinstateSubject(subjectId: string): Promise<Subject | undefined> {
+    const r = await this.call(() => this.subjects.reinstateSubject({ subjectId }, this.unary));
+    return r.subject;
+  }
+
+  /** The caller's tenant's signing keys (`jwksJson`), with the `issuer`,
+   * `audience` and `tenant` its tokens carry: what an offline check needs. */
+  getJwks(): Promise<GetJwksResponse> {
+    return this.call(() => this.sessions.getJwks({}, this.unary));
   }
 
   /** Every matching event once, in revision order, across reconnects and
