@@ -20,3 +20,19 @@ find "$out/sessionauthority/v1" -name '*_pb2*.py*' -delete
 
 bash scripts/npm_ci.sh
 buf generate
+
+# Go stubs for clients/go (GOPATH layout), with Debian's protoc and plugins
+# (scripts/ensure_go.sh); the M options give the import path, so the protos
+# need no go_package.
+bash scripts/ensure_go.sh
+go_out=clients/go/src
+go_pkg=""
+for f in protos/sessionauthority/v1/*.proto; do
+  rel="${f#protos/}"
+  go_pkg="$go_pkg,M$rel=sessionauthority/v1;sessionauthorityv1"
+done
+rm -f "$go_out"/sessionauthority/v1/*.pb.go
+protoc -I protos \
+  --go_out="$go_out" --go_opt="paths=import${go_pkg}" \
+  --go-grpc_out="$go_out" --go-grpc_opt="paths=import${go_pkg}" \
+  protos/sessionauthority/v1/*.proto
