@@ -36,3 +36,17 @@ protoc -I protos \
   --go_out="$go_out" --go_opt="paths=import${go_pkg}" \
   --go-grpc_out="$go_out" --go-grpc_opt="paths=import${go_pkg}" \
   protos/sessionauthority/v1/*.proto
+
+# Java stubs into clients/java/src/gen with Debian's protoc and grpc-java
+# plugin (scripts/ensure_java.sh); google.rpc's Status comes from
+# clients/java/proto, which buf does not see.
+if command -v protoc >/dev/null 2>&1 && [ -x /usr/bin/grpc_java_plugin ]; then
+  java_out=clients/java/src/gen
+  rm -rf "$java_out" && mkdir -p "$java_out"
+  protoc -I protos -I third_party/googleapis -I clients/java/proto \
+    --java_out="$java_out" \
+    --plugin=protoc-gen-grpc-java=/usr/bin/grpc_java_plugin --grpc-java_out="$java_out" \
+    protos/sessionauthority/v1/*.proto google/rpc/error_details.proto google/rpc/status.proto
+else
+  echo "skipping the Java stubs: run scripts/ensure_java.sh" >&2
+fi
