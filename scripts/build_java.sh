@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Compiles the Java client (clients/java/src: generated stubs and the SDK),
+# its conformance program and tests with plain javac against Debian's jars;
+# prints the class path to run them with.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/ensure_java.sh
+J=/usr/share/java
+cp=""
+for jar in grpc-api grpc-context grpc-core grpc-netty grpc-protobuf grpc-protobuf-lite grpc-stub \
+  protobuf guava perfmark-api geronimo-annotation-1.3-spec jackson-core jackson-databind \
+  jackson-annotations netty-buffer netty-codec netty-codec-http netty-codec-http2 netty-common \
+  netty-handler netty-resolver netty-transport junit-platform-console-standalone; do
+  cp="$cp:$J/$jar.jar"
+done
+out=clients/java/build
+rm -rf "$out" && mkdir -p "$out/classes"
+find clients/java/src clients/java/conformance clients/java/test -name '*.java' >"$out/sources" 2>/dev/null || true
+javac -nowarn -XDsuppressNotes -encoding UTF-8 -d "$out/classes" -cp "${cp#:}" @"$out/sources"
+echo "$out/classes$cp" >"$out/classpath"
