@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Compiles the Java client (clients/java/src: generated stubs and the SDK),
 # its conformance program and tests with plain javac against Debian's jars;
-# prints the class path to run them with.
+# writes the class path to run them with to clients/java/build/classpath
+# and the TLS native library to clients/java/build/native.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure_java.sh
@@ -10,7 +11,7 @@ cp=""
 for jar in grpc-api grpc-context grpc-core grpc-netty grpc-protobuf grpc-protobuf-lite grpc-stub \
   protobuf guava perfmark-api geronimo-annotation-1.3-spec jackson-core jackson-databind \
   jackson-annotations netty-buffer netty-codec netty-codec-http netty-codec-http2 netty-common \
-  netty-handler netty-resolver netty-transport junit-platform-console-standalone; do
+  netty-handler netty-resolver netty-transport netty-tcnative junit-platform-console-standalone; do
   cp="$cp:$J/$jar.jar"
 done
 out=clients/java/build
@@ -18,3 +19,7 @@ rm -rf "$out" && mkdir -p "$out/classes"
 find clients/java/src clients/java/conformance clients/java/test -name '*.java' >"$out/sources" 2>/dev/null || true
 javac -nowarn -XDsuppressNotes -encoding UTF-8 -d "$out/classes" -cp "${cp#:}" @"$out/sources"
 echo "$out/classes$cp" >"$out/classpath"
+# netty looks for libnetty_tcnative and checks the file's own name: a copy
+# under that name (a symlink would not do) for -Djava.library.path.
+mkdir -p "$out/native"
+cp "$(find /usr/lib -name 'libnetty-tcnative.so' -print -quit)" "$out/native/libnetty_tcnative.so"

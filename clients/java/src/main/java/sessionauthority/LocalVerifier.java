@@ -254,6 +254,10 @@ public final class LocalVerifier implements AutoCloseable {
 
   private synchronized PublicKey refetchFor(String kid) {
     if (!keys.containsKey(kid) && System.nanoTime() - keysFetched >= 1_000_000_000L) {
+      // A rotation comes with a restart: without this, a channel still in
+      // its reconnect backoff fails the fetch at once and the new kid is
+      // refused for a second.
+      client.channel.resetConnectBackoff();
       try {
         fetchKeys();
       } catch (SessionAuthorityException e) {
