@@ -136,8 +136,17 @@ async def test_running_at_scale_runs_as_written(postgres):
 
 
 def _free_port() -> int:
+    """A free port below the kernel's ephemeral range, so that no server
+    started elsewhere on port 0 can take it between here and the script's
+    bind (a replica that cannot bind leaves the script waiting for it)."""
+    import random
     import socket
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    while True:
+        port = random.randint(20_000, 32_000)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
