@@ -17,9 +17,11 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/backoff"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/keepalive"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/structpb"
 
@@ -86,7 +88,7 @@ func New(target string, o Options) (*Client, error) {
 				ctx, cancel = context.WithTimeout(ctx, timeout)
 				defer cancel()
 			}
-			return invoker(withKey(ctx, md), method, req, reply, cc, opts...)
+			return invokeWithRetries(withKey(ctx, md), method, req, reply, cc, invoker, opts)
 		}),
 		// Streams get the key but no deadline: a watch lives as long as its context.
 		grpc.WithStreamInterceptor(func(ctx context.Context, desc *grpc.StreamDesc, cc *grpc.ClientConn, method string, streamer grpc.Streamer, opts ...grpc.CallOption) (grpc.ClientStream, error) {
@@ -97,6 +99,41 @@ func New(target string, o Options) (*Client, error) {
 		return nil, err
 	}
 	return &Client{conn: conn, Sessions: pb.NewSessionServiceClient(conn), Subjects: pb.NewSubjectServiceClient(conn), timeout: timeout}, nil
+}
+
+// Calls that are safe to send twice, as in the Python SDK: CreateSession
+// because every create carries a request_id, RenewSession because a retry
+// inside the grace window gets the same pair back.
+var idempotent = map[string]bool{}
+
+func init() {
+	for _, m := range []string{"CreateSession", "GetSession", "ListSessions", "ValidateSession",
+		"RenewSession", "RevokeSession", "RevokeSessions", "GetJwks"} {
+		idempotent["/sessionauthority.v1.SessionService/"+m] = true
+	}
+	for _, m := range []string{"GetSubject", "TerminateSubject", "ReinstateSubject"} {
+		idempotent["/sessionauthority.v1.SubjectService/"+m] = true
+	}
+}
+
+// invokeWithRetries retries an idempotent call refused as UNAVAILABLE (a
+// server restarting, a channel reconnecting) up to 4 attempts in all.
+func invokeWithRetries(ctx context.Context, method string, req, reply interface{}, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts []grpc.CallOption) error {
+	pause := 100 * time.Millisecond
+	for attempt := 1; ; attempt++ {
+		err := invoker(ctx, method, req, reply, cc, opts...)
+		if err == nil || attempt == 4 || !idempotent[method] || status.Code(err) != codes.Unavailable {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(pause):
+		}
+		if pause *= 2; pause > 2*time.Second {
+			pause = 2 * time.Second
+		}
+	}
 }
 
 func withKey(ctx context.Context, md metadata.MD) context.Context {

@@ -192,7 +192,10 @@ func (f *revocationFeed) follow(ctx context.Context, snapshotRevision int64) err
 		StartRevision: snapshotRevision + 1,
 		EventTypes:    endingEvents,
 		IdleTimeout:   f.failClosedAfter,
-		OnProgress:    onProgress,
+		// Every second away is a second of UNKNOWN answers, and a token
+		// minted while the server restarted may expire before it is heard.
+		MaxBackoff: 2 * time.Second,
+		OnProgress: onProgress,
 		OnReconnect: func(error, int64) error {
 			target = f.head(ctx)
 			if 0 <= target && target < atomic.LoadInt64(&f.revision) {
