@@ -15,11 +15,15 @@ for jar in grpc-api grpc-context grpc-core grpc-netty grpc-protobuf grpc-protobu
   cp="$cp:$J/$jar.jar"
 done
 out=clients/java/build
-rm -rf "$out" && mkdir -p "$out/classes"
+# Compiled aside, then swapped in: a program running from the old classes
+# (a conformance run) is not left with half a tree.
+mkdir -p "$out" && rm -rf "$out/classes.new" && mkdir "$out/classes.new"
 find clients/java/src clients/java/conformance clients/java/test -name '*.java' >"$out/sources" 2>/dev/null || true
-javac -nowarn -XDsuppressNotes -encoding UTF-8 -d "$out/classes" -cp "${cp#:}" @"$out/sources"
+javac -nowarn -XDsuppressNotes -encoding UTF-8 -d "$out/classes.new" -cp "${cp#:}" @"$out/sources"
+rm -rf "$out/classes" && mv "$out/classes.new" "$out/classes"
 echo "$out/classes$cp" >"$out/classpath"
 # netty looks for libnetty_tcnative and checks the file's own name: a copy
 # under that name (a symlink would not do) for -Djava.library.path.
 mkdir -p "$out/native"
-cp "$(find /usr/lib -name 'libnetty-tcnative.so' -print -quit)" "$out/native/libnetty_tcnative.so"
+cp "$(find /usr/lib -name 'libnetty-tcnative.so' -print -quit)" "$out/native/.tcnative.so"
+mv -f "$out/native/.tcnative.so" "$out/native/libnetty_tcnative.so"
