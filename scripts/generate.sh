@@ -2,7 +2,8 @@
 # Regenerates every client's stubs from protos/: Python into clients/python
 # (grpc_tools.protoc: buf cannot run the grpc python plugin) and TypeScript
 # into clients/typescript/src/gen (buf with the locally installed
-# protoc-gen-es, see buf.gen.yaml). Output trees mirror the proto packages.
+# protoc-gen-es, see buf.gen.yaml), and Java into clients/java/src/gen
+# (protoc with Debian's grpc-java plugin). Output trees mirror the proto packages.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY="${PYTHON:-.venv/bin/python}"
@@ -38,15 +39,12 @@ protoc -I protos \
   protos/sessionauthority/v1/*.proto
 
 # Java stubs into clients/java/src/gen with Debian's protoc and grpc-java
-# plugin (scripts/ensure_java.sh); google.rpc's Status comes from
-# clients/java/proto, which buf does not see.
-if command -v protoc >/dev/null 2>&1 && [ -x /usr/bin/grpc_java_plugin ]; then
-  java_out=clients/java/src/gen
-  rm -rf "$java_out" && mkdir -p "$java_out"
-  protoc -I protos -I third_party/googleapis -I clients/java/proto \
-    --java_out="$java_out" \
-    --plugin=protoc-gen-grpc-java=/usr/bin/grpc_java_plugin --grpc-java_out="$java_out" \
-    protos/sessionauthority/v1/*.proto google/rpc/error_details.proto google/rpc/status.proto
-else
-  echo "skipping the Java stubs: run scripts/ensure_java.sh" >&2
-fi
+# plugin (scripts/ensure_java.sh installs them); google.rpc's Status comes
+# from clients/java/proto, which buf does not see.
+bash scripts/ensure_java.sh
+java_out=clients/java/src/gen
+rm -rf "$java_out" && mkdir -p "$java_out"
+protoc -I protos -I third_party/googleapis -I clients/java/proto \
+  --java_out="$java_out" \
+  --plugin=protoc-gen-grpc-java=/usr/bin/grpc_java_plugin --grpc-java_out="$java_out" \
+  protos/sessionauthority/v1/*.proto google/rpc/error_details.proto google/rpc/status.proto
