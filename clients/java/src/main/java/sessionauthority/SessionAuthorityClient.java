@@ -13,7 +13,11 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import sessionauthority.v1.SessionOuterClass.EndReason;
@@ -48,6 +52,25 @@ public final class SessionAuthorityClient implements AutoCloseable {
     public Options timeout(Duration timeout) { this.timeout = timeout; return this; }
   }
 
+  // Calls that are safe to send twice, retried on UNAVAILABLE as the Python
+  // SDK's service config does. CreateSession qualifies because every create
+  // carries a request_id; RenewSession because a retry inside the grace
+  // window gets the same pair back. StartSession (a single-use code) and
+  // UpdateSessionMetadata (an event per call) do not.
+  private static final Map<String, ?> RETRIES = retries(Map.of(
+      "SessionService", List.of("CreateSession", "GetSession", "ListSessions",
+          "ValidateSession", "RenewSession", "RevokeSession", "RevokeSessions", "GetJwks"),
+      "SubjectService", List.of("GetSubject", "TerminateSubject", "ReinstateSubject")));
+
+  private static Map<String, ?> retries(Map<String, List<String>> idempotent) {
+    List<Map<String, String>> names = new ArrayList<>();
+    idempotent.forEach((service, methods) -> methods.forEach(m ->
+        names.add(Map.of("service", "sessionauthority.v1." + service, "method", m))));
+    Map<String, Object> policy = Map.of("maxAttempts", 4.0, "initialBackoff", "0.1s",
+        "maxBackoff", "2s", "backoffMultiplier", 2.0, "retryableStatusCodes", List.of("UNAVAILABLE"));
+    return Map.of("methodConfig", List.of(Map.of("name", names, "retryPolicy", policy)));
+  }
+
   final String target;
   final ManagedChannel channel;
   final Duration timeout;
@@ -62,6 +85,8 @@ public final class SessionAuthorityClient implements AutoCloseable {
     this.timeout = o.timeout;
     this.channel = Grpc.newChannelBuilder(target, credentials(o.tls))
         .keepAliveTime(30, TimeUnit.SECONDS)
+        .defaultServiceConfig(RETRIES)
+        .enableRetry()
         .build();
     Metadata headers = new Metadata();
     if (o.apiKey != null && !o.apiKey.isEmpty()) {
@@ -131,8 +156,13 @@ public final class SessionAuthorityClient implements AutoCloseable {
         CreateSessionRequest.newBuilder().setSubjectId(subjectId).setReference(reference).build());
   }
 
+  /** Without a request_id, one is made up, so a retry returns the first answer. */
   public CreateSessionResponse createSession(CreateSessionRequest request) {
-    return call(() -> s().createSession(request));
+    CreateSessionRequest r = request.getRequestId().isEmpty()
+        ? request.toBuilder().setRequestId("sdk-" + UUID.randomUUID().toString().replace("-", ""))
+            .build()
+        : request;
+    return call(() -> s().createSession(r));
   }
 
   public StartSessionResponse startSession(String handoffCode) {
@@ -215,7 +245,7 @@ public final class SessionAuthorityClient implements AutoCloseable {
             s().watchSessions(WatchSessionsRequest.getDefaultInstance());
         if (!it.hasNext()) {
           throw new SessionAuthorityException(io.grpc.Status.Code.UNAVAILABLE,
-              "the stream ended at once", "", java.util.Map.of(), null, java.util.List.of(), null);
+              "the stream ended at once", "", Map.of(), null, List.of(), null);
         }
         return it.next().getProgress().getRevision();
       }));
