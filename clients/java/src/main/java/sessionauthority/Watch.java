@@ -63,6 +63,7 @@ public final class Watch implements Iterator<SessionEvent>, AutoCloseable {
   private Context.CancellableContext context;
   private Iterator<WatchSessionsResponse> stream;
   private volatile long heard;
+  private volatile boolean withCaller;
   private volatile boolean closed;
   private SessionEvent pending;
 
@@ -106,12 +107,15 @@ public final class Watch implements Iterator<SessionEvent>, AutoCloseable {
       if (stream == null) {
         open();
       }
+      heard = System.nanoTime();
+      withCaller = false;
       while (stream.hasNext()) {
         WatchSessionsResponse m = stream.next();
         heard = System.nanoTime();
         backoff = 0.1;
         if (m.hasEvent()) {
           nextRevision = m.getEvent().getRevision() + 1;
+          withCaller = true; // the caller's time with the event is not silence
           return m.getEvent();
         }
         nextRevision = Math.max(nextRevision, m.getProgress().getRevision() + 1);
@@ -163,7 +167,7 @@ public final class Watch implements Iterator<SessionEvent>, AutoCloseable {
     long idle = o.idleTimeout.toNanos();
     Thread dog = new Thread(() -> {
       while (!c.isCancelled()) {
-        if (System.nanoTime() - heard > idle) {
+        if (!withCaller && System.nanoTime() - heard > idle) {
           c.cancel(Status.CANCELLED.withDescription("no message within the idle timeout")
               .asRuntimeException());
           return;
