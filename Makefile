@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 50051
 
-.PHONY: run test test-python test-typescript test-java conformance lint generate check-generated bench clean
+.PHONY: run test test-python test-typescript test-go test-java conformance lint generate check-generated bench clean
 
 $(STAMP): pyproject.toml clients/python/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml clients/python/pyproject.toml
 run: $(STAMP)
 	$(BIN)/session-authority serve --host $(HOST) --port $(PORT)
 
-test: test-python test-typescript test-java conformance
+test: test-python test-typescript test-go test-java conformance
 
 test-python: $(STAMP)
 	bash scripts/ensure_postgres.sh
@@ -31,6 +31,11 @@ test-typescript: $(STAMP)
 	bash scripts/npm_ci.sh
 	cd clients/typescript && npm test --silent
 
+# The Go client's tests (go test, GOPATH mode against Debian's Go packages,
+# installed by scripts/ensure_go.sh) against the Python server in .venv.
+test-go: $(STAMP)
+	bash scripts/build_go.sh test
+
 # The Java client's JUnit 5 tests (javac against Debian's jars, installed by
 # scripts/ensure_java.sh) against the Python server in .venv.
 test-java: $(STAMP)
@@ -40,6 +45,7 @@ test-java: $(STAMP)
 # against real servers on SQLite and PostgreSQL; writes conformance/RESULTS.md.
 conformance: $(STAMP)
 	bash scripts/ensure_postgres.sh
+	bash scripts/build_go.sh
 	bash scripts/build_java.sh
 	bash scripts/npm_ci.sh
 	cd clients/typescript && npm run build --silent
