@@ -13,8 +13,9 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
-from sessionauthority import LocalVerifier, ManagedSession
+from sessionauthority import LocalVerifier, ManagedSession, errors
 from sessionauthority.tokenstore import FileTokenStore
 
 from .core_cases import Observed, client, control
@@ -100,13 +101,30 @@ def verifier_key_rotation(args: argparse.Namespace) -> Observed:
             old = c.create_session(f"{args.prefix}-rot").tokens.access_token
         control(args, "/rotate")
         with client(args) as c:
-            new = c.create_session(f"{args.prefix}-rot2").tokens.access_token
+            new = _after_restart(
+                lambda: c.create_session(f"{args.prefix}-rot2")
+            ).tokens.access_token
         kids = {_header(t)["kid"] for t in (old, new)}
         assert len(kids) == 2, kids
         assert v.wait_ready(15)
         assert v.verify(new).valid, v.verify(new)
         assert v.verify(old).valid, v.verify(old)
     return {"kids": sorted(kids)}
+
+
+def _after_restart(call: Callable[[], Any]) -> Any:
+    """`call`, retried on UNAVAILABLE for a few seconds, as a caller would
+    just after a restart: gRPC shares one connection per target within a
+    process, and the verifier's may still be in its reconnect backoff (up
+    to 2 s) from the outage, failing new calls at once until it reconnects."""
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            return call()
+        except errors.Unavailable:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
 
 
 def verifier_forgeries(args: argparse.Namespace) -> Observed:
