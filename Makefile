@@ -67,6 +67,8 @@ lint: $(STAMP) check-generated
 	$(BIN)/mypy
 
 bench: $(STAMP)
+	bash scripts/build_go.sh
+	bash scripts/build_java.sh
 	bash scripts/npm_ci.sh
 	cd clients/typescript && npm run build --silent
 	$(BIN)/python -m bench.run

@@ -83,6 +83,12 @@ def write(
                 f" {v['refusal_p50_ms']:.1f} ms (p50), {v['refusal_p99_ms']:.1f} ms (p99) after"
                 f" RevokeSession returns."
             )
+        for key, language, bare, warm_target in (
+            ("verifier_go", "Go", "`crypto/ed25519`", 1_000_000),
+            ("verifier_java", "Java", "the JDK's `Ed25519` `Signature`", 500_000),
+        ):
+            if key in r:
+                lines.append(_verifier_row(r[key], language, bare, warm_target))
         if "cold_start" in r:
             c = r["cold_start"]
             lines.append(
@@ -148,3 +154,18 @@ def _plot(runs: list[dict[str, Any]], path: Path) -> None:
         axes[row][0].legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=90)
+
+
+def _verifier_row(v: dict, language: str, bare: str, warm_target: int) -> str:
+    cold_share = v["cold_per_s"] / v["ed25519_per_s"]
+    return (
+        f"- LocalVerifier ({language} client{', ' + v['runtime'] if v.get('runtime') else ''},"
+        f" one thread, pinned the same way): {v['warm_per_s']:.0f} verifications/s for tokens"
+        f" seen before (target {warm_target:,}/s: {'met' if v['warm_per_s'] >= warm_target else 'missed'});"
+        f" {v['cold_per_s']:.0f}/s checking each token's signature, against"
+        f" {v['ed25519_per_s']:.0f}/s for one bare {bare} verification on this CPU"
+        f" ({cold_share:.0%} of that ceiling; target 70 %:"
+        f" {'met' if cold_share >= 0.7 else 'missed'}); refused {v['refusal_p50_ms']:.1f} ms"
+        f" (p50), {v['refusal_p99_ms']:.1f} ms (p99) after RevokeSession returns (target p99"
+        f" < 50 ms: {'met' if v['refusal_p99_ms'] < 50 else 'missed'})."
+    )

@@ -224,7 +224,8 @@ def bench_backend(backend: str, url: str, tmp: Path, database_pid: int | None = 
         out["idle"] = asyncio.run(idle_streams(server))
         print(f"[{backend}] idle streams {out['idle']}", flush=True)
         # The same measurement for each client's LocalVerifier.
-        for key, program in (("verifier", verifier.PYTHON), ("verifier_ts", verifier.TYPESCRIPT)):
+        for key, name in verifier.PROGRAMS.items():
+            program = verifier.program(name)
             out[key] = verifier.measure(
                 server.target,
                 data["access_tokens"],
@@ -233,7 +234,7 @@ def bench_backend(backend: str, url: str, tmp: Path, database_pid: int | None = 
                 tmp,
                 program=program,
             )
-            print(f"[{backend}] LocalVerifier {program[-1]} {out[key]}", flush=True)
+            print(f"[{backend}] LocalVerifier {name} {out[key]}", flush=True)
         if backend == "postgresql":
             out["replicas"] = replicas(server, url, seed_file, out["matrix"])
             print(f"[{backend}] replicas {out['replicas']}", flush=True)

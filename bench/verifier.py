@@ -32,6 +32,28 @@ ROOT = Path(__file__).resolve().parent.parent
 PYTHON = [sys.executable, "-m", "bench.verifier"]
 # The TypeScript client's program (clients/typescript/bench/verifier.ts), built by npm.
 TYPESCRIPT = ["node", str(ROOT / "clients/typescript/dist/bench/verifier.js")]
+# The Go client's (clients/go/src/sessionauthority/cmd/verifierbench), built
+# by scripts/build_go.sh.
+GO = [str(ROOT / "clients/go/bin/verifierbench")]
+# The Java client's (clients/java/bench), built by scripts/build_java.sh,
+# which writes the class path and the TLS library beside the classes.
+JAVA_BUILD = ROOT / "clients/java/build"
+# Every client's program, by the key its figures go under in the results;
+# each prints the same JSON.
+PROGRAMS = {"verifier": "PYTHON", "verifier_ts": "TYPESCRIPT", "verifier_go": "GO", "verifier_java": "JAVA"}
+
+
+def program(name: str) -> list[str]:
+    if name == "JAVA":
+        classpath = (JAVA_BUILD / "classpath").read_text().strip()
+        return [
+            "java",
+            f"-Djava.library.path={JAVA_BUILD / 'native'}",
+            "-cp",
+            ":".join(str(ROOT / p) if not p.startswith("/") else p for p in classpath.split(":")),
+            "sessionauthority.bench.VerifierBench",
+        ]
+    return {"PYTHON": PYTHON, "TYPESCRIPT": TYPESCRIPT, "GO": GO}[name]
 
 
 def measure(
