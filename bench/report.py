@@ -158,10 +158,11 @@ def _plot(runs: list[dict[str, Any]], path: Path) -> None:
 
 def _verifier_row(v: dict, language: str, bare: str, warm_target: int) -> str:
     cold_share = v["cold_per_s"] / v["ed25519_per_s"]
+    warm_met = "met" if v["warm_per_s"] >= warm_target else "missed"
     return (
         f"- LocalVerifier ({language} client{', ' + v['runtime'] if v.get('runtime') else ''},"
         f" one thread, pinned the same way): {v['warm_per_s']:.0f} verifications/s for tokens"
-        f" seen before (target {warm_target:,}/s: {'met' if v['warm_per_s'] >= warm_target else 'missed'});"
+        f" seen before (target {warm_target:,}/s: {warm_met});"
         f" {v['cold_per_s']:.0f}/s checking each token's signature, against"
         f" {v['ed25519_per_s']:.0f}/s for one bare {bare} verification on this CPU"
         f" ({cold_share:.0%} of that ceiling; target 70 %:"

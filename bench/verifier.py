@@ -40,7 +40,12 @@ GO = [str(ROOT / "clients/go/bin/verifierbench")]
 JAVA_BUILD = ROOT / "clients/java/build"
 # Every client's program, by the key its figures go under in the results;
 # each prints the same JSON.
-PROGRAMS = {"verifier": "PYTHON", "verifier_ts": "TYPESCRIPT", "verifier_go": "GO", "verifier_java": "JAVA"}
+PROGRAMS = {
+    "verifier": "PYTHON",
+    "verifier_ts": "TYPESCRIPT",
+    "verifier_go": "GO",
+    "verifier_java": "JAVA",
+}
 
 
 def program(name: str) -> list[str]:
