@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Compiles the Java client (clients/java/src: generated stubs and the SDK),
-# its conformance program and tests with plain javac against Debian's jars;
-# writes the class path to run them with to clients/java/build/classpath
-# and the TLS native library to clients/java/build/native.
+# its conformance program, tests and bench program (clients/java/bench)
+# with plain javac against Debian's jars; writes the class path to run
+# them with to clients/java/build/classpath and the TLS native library to
+# clients/java/build/native.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure_java.sh
@@ -18,7 +19,7 @@ out=clients/java/build
 # Compiled aside, then swapped in: a program running from the old classes
 # (a conformance run) is not left with half a tree.
 mkdir -p "$out" && rm -rf "$out/classes.new" && mkdir "$out/classes.new"
-find clients/java/src clients/java/conformance clients/java/test -name '*.java' >"$out/sources" 2>/dev/null || true
+find clients/java/src clients/java/conformance clients/java/test clients/java/bench -name '*.java' >"$out/sources" 2>/dev/null || true
 javac -nowarn -XDsuppressNotes -encoding UTF-8 -d "$out/classes.new" -cp "${cp#:}" @"$out/sources"
 rm -rf "$out/classes" && mv "$out/classes.new" "$out/classes"
 echo "$out/classes$cp" >"$out/classpath"
