@@ -36,6 +36,7 @@ func main() {
 	}
 	register(coreCases)
 	register(verifierCases)
+	register(managedCases)
 	run, ok := cases[a.Case]
 	if !ok {
 		emit(map[string]interface{}{"case": a.Case, "ok": false, "error": "not implemented"})
