@@ -22,12 +22,18 @@ final class TestServer implements AutoCloseable {
   }
 
   static TestServer start() throws Exception {
+    return start(java.util.Map.of());
+  }
+
+  /** With these SESSION_AUTHORITY_* settings (e.g. ACCESS_TOKEN_TTL_SECONDS). */
+  static TestServer start(java.util.Map<String, String> settings) throws Exception {
     String bin = System.getenv().getOrDefault("SESSION_AUTHORITY_BIN",
         Path.of(".venv", "bin", "session-authority").toAbsolutePath().toString());
     Path dir = Files.createTempDirectory("sa-java-");
     var pb = new ProcessBuilder(bin, "serve", "--port", "0",
         "--database-url", "sqlite:///" + dir.resolve("sa.db"));
     pb.environment().put("SESSION_AUTHORITY_SHUTDOWN_GRACE_SECONDS", "1");
+    settings.forEach((k, v) -> pb.environment().put("SESSION_AUTHORITY_" + k, v));
     pb.redirectError(ProcessBuilder.Redirect.DISCARD);
     Process p = pb.start();
     var found = new CompletableFuture<String>();
