@@ -22,6 +22,7 @@ type testServer struct {
 	url    string
 	Target string
 	cmd    *exec.Cmd
+	env    []string // settings beyond the tests' defaults, "SESSION_AUTHORITY_X=v"
 }
 
 func serverBin() string {
@@ -33,12 +34,15 @@ func serverBin() string {
 	return filepath.Join(root, ".venv", "bin", "session-authority")
 }
 
-func startServer(t *testing.T) *testServer {
+func startServer(t *testing.T) *testServer { return startServerWith(t) }
+
+// startServerWith takes settings as "SESSION_AUTHORITY_X=v".
+func startServerWith(t *testing.T, env ...string) *testServer {
 	dir, err := ioutil.TempDir("", "sa-go-")
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &testServer{t: t, dir: dir, url: "sqlite:///" + filepath.Join(dir, "sa.db")}
+	s := &testServer{t: t, dir: dir, url: "sqlite:///" + filepath.Join(dir, "sa.db"), env: env}
 	s.listen("0")
 	t.Cleanup(func() {
 		s.stop()
@@ -54,6 +58,7 @@ func (s *testServer) listen(port string) {
 	cmd := exec.Command(serverBin(), "serve", "--port", port, "--database-url", s.url)
 	cmd.Env = append(os.Environ(), "SESSION_AUTHORITY_SHUTDOWN_GRACE_SECONDS=1",
 		"SESSION_AUTHORITY_WATCH_PROGRESS_INTERVAL_SECONDS=0.2")
+	cmd.Env = append(cmd.Env, s.env...)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	out, err := cmd.StdoutPipe()
