@@ -1,6 +1,6 @@
 package sessionauthority_test
 
-// The README's Go example, compiled and run as written against a live server.
+// The README's Go examples, compiled and run as written against a live server.
 
 import (
 	"context"
@@ -13,26 +13,62 @@ import (
 	"time"
 )
 
-func readmeExample(t *testing.T) string {
+// readmeExamples are the go blocks of the README's "### Go" section, in order.
+func readmeExamples(t *testing.T) []string {
 	raw, err := ioutil.ReadFile("../../../../README.md")
 	if err != nil {
 		t.Fatal(err)
 	}
 	text := string(raw)
-	section := text[strings.Index(text, "\n### Go\n"):]
-	start := strings.Index(section, "```go\n") + len("```go\n")
-	return section[start : start+strings.Index(section[start:], "```")]
+	section := text[strings.Index(text, "\n### Go\n")+1:]
+	if end := strings.Index(section, "\n### "); end >= 0 {
+		section = section[:end]
+	}
+	var examples []string
+	for {
+		start := strings.Index(section, "```go\n")
+		if start < 0 {
+			return examples
+		}
+		section = section[start+len("```go\n"):]
+		end := strings.Index(section, "```")
+		examples = append(examples, section[:end])
+		section = section[end+3:]
+	}
 }
 
-func TestReadmeExample(t *testing.T) {
+// What each example prints, in the README's order.
+var readmeWants = [][]string{
+	{"ready true", "valid true", "renew after logout: Unauthenticated SESSION_REVOKED",
+		"event SESSION_EVENT_TYPE_REVOKED", "watch ended: seen", "refused offline"},
+	{"state ESTABLISHING", "state ESTABLISHED", "persisted true", "restored true true",
+		"after logout NOT_LOGGED_IN LOGGED_OUT persisted false"},
+}
+
+func TestReadmeExamples(t *testing.T) {
+	examples := readmeExamples(t)
+	if len(examples) != len(readmeWants) {
+		t.Fatalf("%d go examples in the README's Go section, and checks for %d", len(examples), len(readmeWants))
+	}
 	s := startServer(t)
+	for i, example := range examples {
+		out := runExample(t, s, example)
+		for _, want := range readmeWants[i] {
+			if !strings.Contains(out, want) {
+				t.Fatalf("example %d: no %q in\n%s", i+1, want, out)
+			}
+		}
+	}
+}
+
+func runExample(t *testing.T, s *testServer, example string) string {
 	dir, err := ioutil.TempDir("", "sa-go-readme-")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer os.RemoveAll(dir)
 	main := filepath.Join(dir, "main.go")
-	if err := ioutil.WriteFile(main, []byte(readmeExample(t)), 0o600); err != nil {
+	if err := ioutil.WriteFile(main, []byte(example), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
@@ -43,10 +79,5 @@ func TestReadmeExample(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
-	for _, want := range []string{"ready true", "valid true", "renew after logout: Unauthenticated SESSION_REVOKED",
-		"event SESSION_EVENT_TYPE_REVOKED", "watch ended: seen", "refused offline"} {
-		if !strings.Contains(string(out), want) {
-			t.Fatalf("no %q in\n%s", want, out)
-		}
-	}
+	return string(out)
 }
