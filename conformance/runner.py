@@ -49,7 +49,7 @@ CLIENTS = {
 }
 # Cases a client does not offer at all (no such API in it): not run, shown
 # as such in RESULTS.md, and not counted as failures.
-NOT_OFFERED: dict[str, set[str]] = {"Java": {"managed_session"}}
+NOT_OFFERED: dict[str, set[str]] = {}
 TIMEOUT_S = 90
 
 

@@ -40,6 +40,7 @@ public final class Main {
     Map<String, Common.Case> cases = new LinkedHashMap<>();
     cases.putAll(CoreCases.ALL);
     cases.putAll(VerifierCases.ALL);
+    cases.putAll(ManagedCases.ALL);
     ObjectMapper json = new ObjectMapper();
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("case", args.caseName);

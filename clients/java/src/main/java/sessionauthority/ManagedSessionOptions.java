@@ -21,7 +21,10 @@ public final class ManagedSessionOptions {
   public ManagedSessionOptions leadTime(Duration v) { leadTime = v; return this; }
   /** Asked before each renewal; false postpones it by postponeDelay. One that
    * throws counts as true, so that its bug cannot let the session lapse. */
-  public ManagedSessionOptions renewalHandler(Predicate<ManagedSession> v) { renewalHandler = v; return this; }
+  public ManagedSessionOptions renewalHandler(Predicate<ManagedSession> v) {
+    renewalHandler = v;
+    return this;
+  }
   public ManagedSessionOptions postponeDelay(Duration v) { postponeDelay = v; return this; }
   /** Keep the session in the store; default: true when a store is given. */
   public ManagedSessionOptions persist(boolean v) { persist = v; return this; }
