@@ -1,7 +1,6 @@
 package sessionauthority
 
 import (
-	"bytes"
 	"crypto/ed25519"
 	"encoding/base64"
 	"encoding/json"
@@ -19,18 +18,18 @@ type claims struct {
 // signature over the exact bytes received, then iss, aud and claims. The
 // reason is "" when the token is good.
 func (v *LocalVerifier) decode(token string) (claims, string) {
-	parts := strings.Split(token, ".")
-	if len(parts) != 3 {
+	dot := strings.IndexByte(token, '.')
+	last := strings.LastIndexByte(token, '.')
+	if dot < 0 || last == dot || strings.IndexByte(token[dot+1:last], '.') >= 0 {
 		return claims{}, "MALFORMED"
 	}
-	head, body, signature := parts[0], parts[1], parts[2]
-	var header map[string]interface{}
-	raw, err := b64(head)
-	if err != nil || json.Unmarshal(raw, &header) != nil || header == nil || header["alg"] != "EdDSA" {
+	head, body, signature := token[:dot], token[dot+1:last], token[last+1:]
+	kid, ok := v.headerKid(head)
+	if !ok {
 		return claims{}, "MALFORMED"
 	}
-	kid, _ := header["kid"].(string)
-	rawSignature, err := b64(signature)
+	var fixed [ed25519.SignatureSize]byte
+	rawSignature, err := b64Into(fixed[:], signature)
 	if err != nil {
 		return claims{}, "MALFORMED"
 	}
@@ -43,59 +42,69 @@ func (v *LocalVerifier) decode(token string) (claims, string) {
 		return claims{}, "BAD_SIGNATURE"
 	}
 	if len(rawSignature) != ed25519.SignatureSize || !ascii(head) || !ascii(body) ||
-		!ed25519.Verify(ed25519.PublicKey(key), []byte(head+"."+body), rawSignature) {
+		!ed25519.Verify(ed25519.PublicKey(key), []byte(token[:last]), rawSignature) {
 		return claims{}, "BAD_SIGNATURE"
 	}
-	raw, err = b64(body)
+	raw, err := b64(body)
 	if err != nil {
 		return claims{}, "MALFORMED"
 	}
-	d := json.NewDecoder(bytes.NewReader(raw))
-	d.UseNumber()
-	var c map[string]interface{}
-	if d.Decode(&c) != nil || c == nil {
-		return claims{}, "MALFORMED"
+	c, ok := fastClaims(raw)
+	if !ok {
+		if c, ok = slowClaims(raw); !ok {
+			return claims{}, "MALFORMED"
+		}
 	}
 	if problem := v.claimsProblem(c); problem != "" {
 		return claims{}, problem
 	}
-	exp, _ := c["exp"].(json.Number).Int64()
-	return claims{sid: c["sid"].(string), sub: c["sub"].(string), exp: exp}, ""
+	return claims{sid: c.sid.s, sub: c.sub.s, exp: c.exp}, ""
 }
 
-func (v *LocalVerifier) claimsProblem(c map[string]interface{}) string {
+// headerKid is the kid of an EdDSA header; ok is false for any other. Every
+// token a key signs has the same header, so its reading is kept.
+func (v *LocalVerifier) headerKid(head string) (kid string, ok bool) {
+	v.headersMu.RLock()
+	kid, ok = v.headers[head]
+	v.headersMu.RUnlock()
+	if ok {
+		return kid, true
+	}
+	var header map[string]interface{}
+	raw, err := b64(head)
+	if err != nil || json.Unmarshal(raw, &header) != nil || header == nil || header["alg"] != "EdDSA" {
+		return "", false
+	}
+	kid, _ = header["kid"].(string)
+	v.headersMu.Lock()
+	defer v.headersMu.Unlock()
+	// Bounded: headers differ only by kid unless someone sends odd ones.
+	if v.headers == nil || len(v.headers) >= 64 {
+		v.headers = map[string]string{}
+	}
+	v.headers[head] = kid
+	return kid, true
+}
+
+func (v *LocalVerifier) claimsProblem(c tokenClaims) string {
 	v.keysMu.RLock()
 	issuer, audience, tenant := v.issuer, v.audience, v.tenant
 	v.keysMu.RUnlock()
-	if iss, _ := c["iss"].(string); iss != issuer || c["iss"] == nil {
+	if c.iss.s != issuer || !c.iss.present {
 		return "MALFORMED"
 	}
-	if tenant != "" {
-		if tnt, ok := c["tnt"].(string); !ok || tnt != tenant {
-			// Another tenant's token (all tenants share one key ring): as
-			// ValidateSession says, there is no such session here.
-			return "SESSION_NOT_FOUND"
-		}
+	if tenant != "" && (!c.tnt.isString || c.tnt.s != tenant) {
+		// Another tenant's token (all tenants share one key ring): as
+		// ValidateSession says, there is no such session here.
+		return "SESSION_NOT_FOUND"
 	}
-	if aud, ok := c["aud"].(string); !ok || (aud != audience && aud != v.legacyAudience) {
+	if !c.aud.isString || (c.aud.s != audience && c.aud.s != v.legacyAudience) {
 		return "MALFORMED"
 	}
-	_, sidOK := c["sid"].(string)
-	_, subOK := c["sub"].(string)
-	if !sidOK || !subOK || !integer(c["exp"]) {
+	if !c.sid.isString || !c.sub.isString || !c.expInteger {
 		return "MALFORMED"
 	}
 	return ""
-}
-
-// integer: a JSON integer, as Python's json reads it (1e9 and 1.0 are floats).
-func integer(x interface{}) bool {
-	n, ok := x.(json.Number)
-	if !ok || strings.ContainsAny(string(n), ".eE") {
-		return false
-	}
-	_, err := n.Int64()
-	return err == nil
 }
 
 func ascii(s string) bool {
@@ -136,6 +145,16 @@ func ed25519Keys(jwksJSON string) (map[string][]byte, error) {
 // b64 decodes base64url with or without padding.
 func b64(part string) ([]byte, error) {
 	return base64.RawURLEncoding.DecodeString(strings.TrimRight(part, "="))
+}
+
+// b64Into is b64 into dst when it fits exactly, with no allocation.
+func b64Into(dst []byte, part string) ([]byte, error) {
+	part = strings.TrimRight(part, "=")
+	if base64.RawURLEncoding.DecodedLen(len(part)) != len(dst) {
+		return b64(part)
+	}
+	n, err := base64.RawURLEncoding.Decode(dst, []byte(part))
+	return dst[:n], err
 }
 
 func atomicLoad(p *int64) int64 { return atomic.LoadInt64(p) }

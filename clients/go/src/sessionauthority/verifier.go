@@ -67,6 +67,8 @@ type LocalVerifier struct {
 	tenant      string
 	keysFetched time.Time
 	refetchMu   sync.Mutex
+	headersMu   sync.RWMutex
+	headers     map[string]string // token header segment -> kid, EdDSA ones only
 
 	cacheMu   sync.Mutex
 	verified  map[string]*list.Element
