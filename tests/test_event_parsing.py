@@ -26,6 +26,10 @@ from .helpers import WAIT
 from .server_thread import ServerThread
 
 TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=30)
+# Client fields refuse U+0000 (test_hostile_input); metadata keeps it, escaped.
+CLIENT_TEXT = st.text(
+    st.characters(exclude_categories=("Cs",), exclude_characters="\x00"), max_size=30
+)
 LEAVES = st.one_of(st.none(), st.booleans(), st.floats(allow_nan=False, allow_infinity=False), TEXT)
 T = pb.SessionEventType
 
@@ -97,7 +101,7 @@ def _accepted(call: Any, metadata: dict[str, Any]) -> Any:
 @given(
     first=METADATA,
     second=METADATA,
-    client=st.tuples(TEXT, TEXT, TEXT),
+    client=st.tuples(CLIENT_TEXT, CLIENT_TEXT, CLIENT_TEXT),
     pending=st.booleans(),
     ending=st.sampled_from(["revoke", "terminate", "expire"]),
 )

@@ -9,6 +9,7 @@ import json
 import grpc
 import pytest
 from google.protobuf import struct_pb2
+from sessionauthority.v1 import session_pb2 as spb
 from sessionauthority.v1 import session_service_pb2 as pb
 
 from .helpers import create, violated_fields
@@ -87,3 +88,31 @@ async def test_garbage_bytes_are_invalid_argument(h, raw, method):
     assert violated_fields(info.value) == ["request"]
     # The server is still serving.
     assert (await create(h)).session.session_id
+
+
+# PostgreSQL text cannot hold U+0000; SQLite can. Found by the fuzz suite on
+# PostgreSQL as INTERNAL, so the refusal must be the same on both.
+async def test_a_nul_character_is_refused_in_every_free_text_field(h):
+    made = await create(h)
+    sid = made.session.session_id
+    assert await refused(h.sessions.GetSession(pb.GetSessionRequest(session_id="s\x00"))) == [
+        "session_id"
+    ]
+    assert await refused(h.sessions.RevokeSession(pb.RevokeSessionRequest(session_id="\x00"))) == [
+        "session_id"
+    ]
+    assert await refused(
+        h.sessions.RevokeSessions(
+            pb.RevokeSessionsRequest(subject_id="u", except_session_id="\x00")
+        )
+    ) == ["except_session_id"]
+    assert await refused(
+        h.sessions.CreateSession(pb.CreateSessionRequest(subject_id="u", request_id="r\x00"))
+    ) == ["request_id"]
+    client = spb.ClientInfo(user_agent="a\x00", ip_address="\x00", device_name="d\x00")
+    assert sorted(
+        await refused(
+            h.sessions.CreateSession(pb.CreateSessionRequest(subject_id="u", client=client))
+        )
+    ) == ["client.device_name", "client.ip_address", "client.user_agent"]
+    assert (await h.sessions.GetSession(pb.GetSessionRequest(session_id=sid))).session.session_id

@@ -124,6 +124,10 @@ def _id(field: str, value: str, *, required: bool, out: Violations) -> None:
 def _len(field: str, value: str, limit: int, out: Violations) -> None:
     if len(value) > limit:
         out.append((field, f"must be at most {limit} characters"))
+    elif "\x00" in value:
+        # PostgreSQL text cannot hold U+0000: refused here, on every database,
+        # rather than failing inside the store as INTERNAL.
+        out.append((field, "must not contain U+0000"))
 
 
 def _secret(field: str, value: str, prefix: str, out: Violations) -> None:
