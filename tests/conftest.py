@@ -1,4 +1,5 @@
-"""Fixtures: a real server on a loopback port over a real SQLite file."""
+"""Fixtures: a real server on a loopback port over a real database, SQLite
+or PostgreSQL (each test that takes one runs on both)."""
 
 from __future__ import annotations
 
@@ -37,55 +38,40 @@ class Harness:
     sessions: session_service_pb2_grpc.SessionServiceStub
     subjects: subject_service_pb2_grpc.SubjectServiceStub
     clock: FakeClock
-    db_path: Path
+    db_path: Path  # SQLite's file (on PostgreSQL, never created)
     target: str
+    database_url: str
 
 
 ServerFactory = Callable[..., Any]
 
 
-# Modules whose tests also run against PostgreSQL (the rest exercise the
-# command line, README or client helpers, where the backend does not matter).
-POSTGRES_MODULES = {
-    "test_sessions",
-    "test_tokens",
-    "test_revoke",
-    "test_subjects",
-    "test_watch",
-    "test_watch_robustness",
-    "test_concurrency",
-    "test_standard_services",
-    "test_auth",
-    "test_store_contract",
-    "test_rate_limits",
-    "test_replicas",
-    "test_metrics",
-    "test_sdk_client",
-    "test_sdk_verifier",
-    "test_managed_live",
-    "test_verifier_snapshot",
-    "test_verifier_protocol",
-    "test_closed_mode",
-    "test_watch_fairness",
-    "test_revoke_many",
-    "test_list_pages",
-}
+BACKENDS = ["sqlite", "postgresql"]
 # Any fixed 32-byte key: PostgreSQL has no file to keep a generated one beside.
 TEST_ENCRYPTION_KEY = "c2Vzc2lvbi1hdXRob3JpdHktdGVzdC1rZXktMzJieXQ"
 
 
+def backend_settings(database_url: str) -> dict[str, str]:
+    """What a server needs besides the URL on this database."""
+    if database_url.startswith("postgresql"):
+        return {"encryption_key": TEST_ENCRYPTION_KEY}
+    return {}
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Runs each server test on SQLite and on PostgreSQL, except where only
-    SQLite makes sense. Deselected, not skipped: nothing is silently left out."""
+    """Every test that takes a database runs on SQLite and on PostgreSQL,
+    unless marked otherwise (see the markers in pyproject.toml). Deselected,
+    not skipped: the run's summary counts what was left out, and a new
+    module gets both databases without anyone having to remember a list."""
     keep, drop = [], []
     for item in items:
         callspec = getattr(item, "callspec", None)
-        on_pg = callspec is not None and callspec.params.get("make_server") == "postgresql"
-        on_sqlite = callspec is not None and callspec.params.get("make_server") == "sqlite"
-        module = item.module.__name__.rsplit(".", 1)[-1] if item.module else ""
-        if on_pg and (module not in POSTGRES_MODULES or item.get_closest_marker("sqlite_only")):
+        backend = callspec.params.get("backend") if callspec is not None else None
+        if backend == "postgresql" and (
+            item.get_closest_marker("sqlite_only") or item.get_closest_marker("backend_independent")
+        ):
             drop.append(item)
-        elif on_sqlite and item.get_closest_marker("postgres_only"):
+        elif backend == "sqlite" and item.get_closest_marker("postgres_only"):
             drop.append(item)
         else:
             keep.append(item)
@@ -102,13 +88,38 @@ def postgres() -> Iterator[ThrowawayPostgres]:
     server.stop()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+# Module scope, so module-scoped servers (Hypothesis suites) get both too;
+# pytest then runs a module's SQLite tests before its PostgreSQL ones.
+@pytest.fixture(scope="module", params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def database_url(request: pytest.FixtureRequest, backend: str, tmp_path: Path) -> str:
+    """A fresh, empty database of this test's backend."""
+    if backend == "postgresql":
+        return str(request.getfixturevalue("postgres").new_database_sync())
+    return f"sqlite:///{tmp_path / 'sa.db'}"
+
+
+@pytest.fixture(scope="module")
+def module_database_url(
+    request: pytest.FixtureRequest, backend: str, tmp_path_factory: pytest.TempPathFactory
+) -> str:
+    """A fresh database shared by one module's tests (for module-scoped servers)."""
+    if backend == "postgresql":
+        return str(request.getfixturevalue("postgres").new_database_sync())
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'sa.db'}"
+
+
+@pytest.fixture
 async def make_server(
-    request: pytest.FixtureRequest, tmp_path: Path
+    request: pytest.FixtureRequest, backend: str, tmp_path: Path
 ) -> AsyncIterator[ServerFactory]:
     started: list[Harness] = []
     pg_url = ""
-    if request.param == "postgresql":
+    if backend == "postgresql":
         pg_url = await request.getfixturevalue("postgres").new_database()
 
     async def factory(db_name: str = "sa.db", **overrides: Any) -> Harness:
@@ -116,8 +127,9 @@ async def make_server(
         db_path = tmp_path / db_name
         if pg_url:
             overrides.setdefault("encryption_key", TEST_ENCRYPTION_KEY)
+        url = pg_url or f"sqlite:///{db_path}"
         settings = Settings(
-            database_url=pg_url or f"sqlite:///{db_path}",
+            database_url=url,
             host="127.0.0.1",
             port=0,
             **overrides,
@@ -134,6 +146,7 @@ async def make_server(
             clock,
             db_path,
             target,
+            url,
         )
         started.append(h)
         return h

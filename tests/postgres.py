@@ -80,6 +80,15 @@ class ThrowawayPostgres:
         finally:
             shutil.rmtree(self.dir, ignore_errors=True)
 
+    def new_database_sync(self) -> str:
+        """new_database for synchronous fixtures, which have no event loop."""
+        name = "t" + uuid.uuid4().hex[:16]
+        self._run(
+            str(self.bin / "createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", self.user,
+            name,
+        )  # fmt: skip
+        return f"{self.url}/{name}"
+
     async def new_database(self) -> str:
         name = "t" + uuid.uuid4().hex[:16]
         conn = await asyncpg.connect(self.url + "/postgres")

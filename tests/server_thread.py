@@ -5,23 +5,24 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from pathlib import Path
 from typing import Any
 
 from sessionauthority_server.app import App, create_server
 from sessionauthority_server.config import Settings
 
-from .conftest import FakeClock
+from .conftest import FakeClock, backend_settings
 
 
 class ServerThread:
-    def __init__(self, db: Path, **overrides: Any) -> None:
+    def __init__(self, database_url: str, **overrides: Any) -> None:
         self.clock = FakeClock()
-        self.db = db
+        self.database_url = database_url
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.thread.start()
-        settings = Settings(database_url=f"sqlite:///{db}", **overrides)
+        settings = Settings(
+            database_url=database_url, **{**backend_settings(database_url), **overrides}
+        )
         self.app: App = self._run(create_server(settings, clock=self.clock, address="127.0.0.1:0"))
         self.target = f"127.0.0.1:{self.app.port}"
 

@@ -5,20 +5,21 @@ return the same session (also for calls whose answer was lost)."""
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 
 import grpc
 from sessionauthority.v1 import session_service_pb2 as pb
 from sessionauthority.v1 import session_service_pb2_grpc as pb_grpc
 
+from .conftest import backend_settings
+from .invariants import connect, execute
 from .processes import WAIT, start_server
 
 LIMITS_OFF = {"create_rate_per_minute": "0", "create_rate_per_day": "0"}
 
 
-async def test_kill_9_during_creates_loses_nothing_acknowledged(tmp_path):
-    db = tmp_path / "crash.db"
-    server = await start_server(f"sqlite:///{db}", **LIMITS_OFF)
+async def test_kill_9_during_creates_loses_nothing_acknowledged(database_url):
+    settings = {**LIMITS_OFF, **backend_settings(database_url)}
+    server = await start_server(database_url, **settings)
     acked: dict[str, str] = {}  # request_id -> session_id
     attempted: list[str] = []
     enough = asyncio.Event()
@@ -49,7 +50,7 @@ async def test_kill_9_during_creates_loses_nothing_acknowledged(tmp_path):
     await server.kill()
     await asyncio.wait_for(asyncio.gather(*clients), WAIT)
 
-    server = await start_server(f"sqlite:///{db}", **LIMITS_OFF)
+    server = await start_server(database_url, **settings)
     try:
         async with grpc.aio.insecure_channel(server.target) as channel:
             stub = pb_grpc.SessionServiceStub(channel)
@@ -72,9 +73,9 @@ async def test_kill_9_during_creates_loses_nothing_acknowledged(tmp_path):
     finally:
         assert await server.stop() == 0  # SIGTERM drains and exits 0
 
-    with sqlite3.connect(db) as conn:
+    with connect(database_url) as conn:
         created = {
-            row[0] for row in conn.execute("SELECT session_id FROM events WHERE type = 'CREATED'")
+            row[0] for row in execute(conn, "SELECT session_id FROM events WHERE type = 'CREATED'")
         }
     assert set(acked.values()) <= created
     assert len(acked) >= 150

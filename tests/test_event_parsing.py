@@ -66,9 +66,9 @@ def shape(value: Any) -> tuple[int, int]:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerThread]:
+def server(module_database_url: str) -> Iterator[ServerThread]:
     s = ServerThread(
-        tmp_path_factory.mktemp("events") / "events.db",
+        module_database_url,
         create_rate_per_minute=0,
         create_rate_per_day=0,
         reaper_interval_seconds=0.05,

@@ -165,9 +165,9 @@ def mangled(raw: bytes) -> st.SearchStrategy[bytes]:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerThread]:
+def server(module_database_url: str) -> Iterator[ServerThread]:
     s = ServerThread(
-        tmp_path_factory.mktemp("fuzz") / "fuzz.db",
+        module_database_url,
         create_rate_per_minute=0,
         create_rate_per_day=0,
         watch_progress_interval_seconds=0.2,
@@ -179,7 +179,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerThread]:
     finally:
         logging.getLogger().removeHandler(errors)
         s.stop()
-    no_half_written_rows(s.db)
+    no_half_written_rows(s.database_url)
     # Refusals are one WARNING at most; an ERROR means something escaped.
     assert not errors.records, [r.getMessage() for r in errors.records]
 

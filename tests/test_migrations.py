@@ -175,8 +175,11 @@ async def test_a_newer_schema_is_refused(request, tmp_path, backend, capsys):
     assert "newer than this release" in capsys.readouterr().err
 
 
-async def test_with_migrate_on_start_off_the_server_waits_for_migrate(tmp_path, capsys):
-    url = f"sqlite:///{tmp_path / 'manual.db'}"
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_with_migrate_on_start_off_the_server_waits_for_migrate(
+    request, tmp_path, backend, capsys
+):
+    url = await new_url(request, tmp_path, backend, "manual.db")
     with pytest.raises(ConfigError, match="session-authority migrate"):
         await start(url, migrate_on_start=False)
     assert await asyncio.to_thread(main, ["migrate", "--database-url", url]) == 0

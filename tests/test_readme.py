@@ -12,6 +12,12 @@ import sys
 import tempfile
 from pathlib import Path
 
+import pytest
+
+# What is checked is the README's text, run as written; every call it makes
+# runs on both databases in the modules that test that call.
+pytestmark = pytest.mark.backend_independent
+
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text()
 BLOCK = re.compile(r"^```(\w*)\n(.*?)^```", re.S | re.M)

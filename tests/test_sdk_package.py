@@ -11,6 +11,11 @@ import sys
 import tomllib
 from pathlib import Path
 
+import pytest
+
+# About what the client distribution imports, not what the server stores.
+pytestmark = pytest.mark.backend_independent
+
 ROOT = Path(__file__).resolve().parent.parent
 SERVER_ONLY = ["sqlalchemy", "sqlmodel", "asyncpg", "psycopg", "aiosqlite", "alembic",
                "pydantic_settings", "prometheus_client", "sessionauthority_server"]  # fmt: skip

@@ -39,9 +39,9 @@ US = 1_000_000
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerThread]:
+def server(module_database_url: str) -> Iterator[ServerThread]:
     s = ServerThread(
-        tmp_path_factory.mktemp("sm") / "sm.db",
+        module_database_url,
         create_rate_per_minute=1_000_000,
         create_rate_per_day=1_000_000,
     )
@@ -213,7 +213,7 @@ class SessionMachine(RuleBasedStateMachine):
 
     def teardown(self) -> None:
         self.channel.close()
-        no_half_written_rows(self.srv.db)
+        no_half_written_rows(self.srv.database_url)
 
 
 def test_random_histories_respect_the_state_machine(server: ServerThread) -> None:

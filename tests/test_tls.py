@@ -14,6 +14,9 @@ from sessionauthority_server.app import ConfigError
 
 from conformance.pki import issue, pem
 
+# The transport in front of the store: certificates, not storage.
+pytestmark = pytest.mark.backend_independent
+
 
 @pytest.fixture
 def pki(tmp_path: Path) -> dict[str, object]:
@@ -82,8 +85,10 @@ async def test_half_a_tls_configuration_refuses_to_start(make_server, pki, tmp_p
         await make_server(tls_cert=str(tmp_path / "junk.pem"), tls_key=f["server.key"])
 
 
+# The default at-rest key lives beside the SQLite file (sa.db.key); on
+# PostgreSQL the key is always given, so there is no file to check.
+@pytest.mark.sqlite_only
 async def test_a_key_file_others_can_read_is_refused(make_server, tmp_path):
-    # The default at-rest key lives beside the SQLite file (sa.db.key).
     h = await make_server(db_name="k.db")
     await h.app.stop(0)
     key_file = tmp_path / "k.db.key"

@@ -217,11 +217,11 @@ async def test_the_verifier_watches_only_the_events_that_end_sessions(make_serve
     assert by_types == {(("types", "EXPIRED,REVOKED,TERMINATED"),): 1.0}
 
 
-def test_revisions_bump_marks_history_compacted(tmp_path):
+def test_revisions_bump_marks_history_compacted(database_url):
     import subprocess
     import sys
 
-    url = f"sqlite:///{tmp_path / 'sa.db'}"
+    url = database_url
     cli = [sys.executable, "-m", "sessionauthority_server.cli"]
     subprocess.run([*cli, "migrate", "--database-url", url], check=True, capture_output=True)
     out = subprocess.run(

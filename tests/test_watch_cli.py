@@ -8,12 +8,12 @@ import json
 import sys
 
 import grpc
-import pytest
 from sessionauthority.v1 import session_service_pb2 as pb
 from sessionauthority.v1 import session_service_pb2_grpc as pb_grpc
 from sessionauthority_server.app import create_server
 from sessionauthority_server.config import Settings
 
+from .conftest import backend_settings
 from .helpers import create
 
 WAIT = 10.0
@@ -40,7 +40,6 @@ async def spawn_watch(target: str, *args: str) -> asyncio.subprocess.Process:
     )
 
 
-@pytest.mark.sqlite_only  # restarts the server on the same SQLite file
 async def test_watch_cli_prints_events_and_resumes_after_restart(h):
     first = await create(h, subject="cli-user")
     proc = await spawn_watch(h.target, "--json", "--from-revision", str(first.session.revision))
@@ -54,7 +53,9 @@ async def test_watch_cli_prints_events_and_resumes_after_restart(h):
         # while it was down is not lost, and the CLI picks up where it was.
         await h.app.stop(1)
         port = h.app.port
-        settings = Settings(database_url=f"sqlite:///{h.db_path}", port=port)
+        settings = Settings(
+            database_url=h.database_url, port=port, **backend_settings(h.database_url)
+        )
         app = await create_server(settings, address=f"127.0.0.1:{port}")
         try:
             async with grpc.aio.insecure_channel(h.target) as channel:
