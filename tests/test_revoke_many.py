@@ -13,7 +13,8 @@ from sessionauthority import AsyncSessionAuthorityClient
 from sessionauthority.v1 import session_pb2 as spb
 from sessionauthority.v1 import session_service_pb2 as pb
 from sessionauthority_server import errors
-from sessionauthority_server.store import sessions as store_sessions
+from sessionauthority_server.sessions import ending
+from sessionauthority_server.sessions import revoke_many as store_sessions
 
 from .helpers import WAIT, Watch, create, details, expect_error
 
@@ -113,17 +114,17 @@ async def test_a_failure_half_way_says_what_was_revoked(make_server, monkeypatch
     monkeypatch.setattr(store_sessions, "REVOKE_CHUNK", 10)
     h = await make_server(**LIMITS_OFF)
     await create_many(h, "bulk", 25)
-    real = store_sessions.revoke_chunk
+    real = ending.revoke_chunk
     calls = 0
 
-    def second_fails(tx, *args):
+    def second_fails(repo, *args):
         nonlocal calls
         calls += 1
         if calls == 2:
             raise errors.storage_unavailable("InjectedFailure")
-        return real(tx, *args)
+        return real(repo, *args)
 
-    monkeypatch.setattr(store_sessions, "revoke_chunk", second_fails)
+    monkeypatch.setattr(ending, "revoke_chunk", second_fails)
     err = await expect_error(
         h.sessions.RevokeSessions(pb.RevokeSessionsRequest(subject_id="bulk")),
         grpc.StatusCode.UNAVAILABLE,
@@ -150,7 +151,7 @@ async def test_a_failure_before_any_commit_is_the_plain_error(make_server, monke
     def fails(tx, *args):
         raise errors.storage_unavailable("InjectedFailure")
 
-    monkeypatch.setattr(store_sessions, "revoke_chunk", fails)
+    monkeypatch.setattr(ending, "revoke_chunk", fails)
     err = await expect_error(
         h.sessions.RevokeSessions(pb.RevokeSessionsRequest(subject_id="solo")),
         grpc.StatusCode.UNAVAILABLE,

@@ -323,8 +323,8 @@ async def test_two_reapers_expire_once(make_server):
     expired = await w.events(20)
     assert {e.session.session_id for e in expired} == {m.session.session_id for m in made}
     # Whatever both reapers did, each session expired exactly once.
-    assert await one.app.store.expire_due() == 0
-    assert await two.app.store.expire_due() == 0
+    assert await one.app.manager.expire_due() == 0
+    assert await two.app.manager.expire_due() == 0
     events = await one.app.store.events_after(0, 10_000)
     assert sum(e.type == "EXPIRED" for e in events) == 20
     w.cancel()

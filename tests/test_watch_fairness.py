@@ -18,6 +18,7 @@ from sessionauthority.v1 import session_service_pb2_grpc as pb_grpc
 from sessionauthority_server.domain import EventType, Session
 from sessionauthority_server.store import outbox
 from sessionauthority_server.store.engine import Tx
+from sessionauthority_server.store.repository import SqlRepository
 from sessionauthority_server.store.sql import Sql
 
 from .helpers import WAIT, Watch, create
@@ -32,15 +33,16 @@ SLACK_MS = 5.0
 
 
 def _seed(tx: Tx, template: Session, count: int, sessions: int) -> None:
-    """`count` events written as the server writes them (outbox.emit: a
+    """`count` events written as the server writes them (the repository's save: a
     session row and its event per change), in one unit of work on the
     server's own writer. Through the RPCs this would take 20,000 calls,
     far past the test's time budget; the rows and revisions are the same."""
+    repo = SqlRepository(tx)
     for i in range(sessions):
         s = dataclasses.replace(template, session_id=f"ses_seed{i}", reference="busy")
-        s = outbox.emit(tx, None, s, EventType.CREATED)
+        s = repo.save(None, s, EventType.CREATED)
         for _ in range(count // sessions - 1):
-            s = outbox.emit(tx, s, dataclasses.replace(s, last_renew_us=tx.now), EventType.RENEWED)
+            s = repo.save(s, dataclasses.replace(s, last_renew_us=tx.now), EventType.RENEWED)
 
 
 async def _seed_history(h) -> tuple[str, int]:  # type: ignore[no-untyped-def]
@@ -50,7 +52,7 @@ async def _seed_history(h) -> tuple[str, int]:  # type: ignore[no-untyped-def]
     for subject in ("r1", "r2"):
         await create(h, subject=subject, reference=RARE)
     tenant = "default"  # open mode
-    template = await h.app.store.get_session(tenant, caller.session.session_id)
+    template = await h.app.manager.get_session(tenant, caller.session.session_id)
     await h.app.store.db.writer.write(_seed, template, SEEDED, SESSIONS)
     head = await h.app.store.current_revision()
     assert head >= SEEDED + 3

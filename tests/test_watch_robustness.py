@@ -151,7 +151,7 @@ async def test_watch_streams_are_ordered_reliable_resumable_bookmarkable(make_se
     await asyncio.gather(*(writer(h, random.Random(rng.random()), 80) for _ in range(4)))
     # Let the reaper finish expiring whatever the last tick made due.
     h.clock.advance(2)
-    while await h.app.store.expire_due():
+    while await h.app.manager.expire_due():
         pass
     done.set()
     await asyncio.wait_for(asyncio.gather(*watchers), 60)

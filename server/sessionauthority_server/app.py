@@ -25,6 +25,7 @@ from .reaper import Reaper
 from .services.auth import Authenticator, AuthInterceptor
 from .services.sessions import SessionServicer
 from .services.subjects import SubjectServicer
+from .sessions.manager import SessionManager
 from .store import Clock, Store, system_clock
 from .store.database import Database, DatabaseUrlError, sqlite_path
 from .store.schema import SchemaError
@@ -132,6 +133,7 @@ class App:
     server: grpc.aio.Server
     port: int
     store: Store
+    manager: SessionManager
     hub: Hub
     health: health.aio.HealthServicer
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
@@ -195,8 +197,9 @@ async def create_server(
         poll_interval=settings.watch_poll_interval_seconds,
     )
     await hub.start()
+    manager = SessionManager(store)
     reaper = Reaper(
-        store,
+        manager,
         interval=settings.reaper_interval_seconds,
         compact_interval=settings.compact_interval_seconds,
         rotation=settings.signing_key_rotation_seconds,
@@ -222,9 +225,9 @@ async def create_server(
         maximum_concurrent_rpcs=settings.max_concurrent_rpcs or settings.max_watch_streams + 4096,
     )
     session_service_pb2_grpc.add_SessionServiceServicer_to_server(
-        SessionServicer(store, hub), server
+        SessionServicer(manager, store, hub), server
     )
-    subject_service_pb2_grpc.add_SubjectServiceServicer_to_server(SubjectServicer(store), server)
+    subject_service_pb2_grpc.add_SubjectServiceServicer_to_server(SubjectServicer(manager), server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     add_reflection(server)
@@ -236,7 +239,7 @@ async def create_server(
     for name in ("", *SERVICE_NAMES):
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
     log.info("serving on %s (database %s)", address.rsplit(":", 1)[0] + f":{port}", db.dialect)
-    app = App(server, port, store, hub, health_servicer, tasks, metrics)
+    app = App(server, port, store, manager, hub, health_servicer, tasks, metrics)
     if metrics is not None:
         host = settings.metrics_host or address.rsplit(":", 1)[0].strip("[]")
         try:

@@ -13,7 +13,7 @@ import logging
 import time
 
 from .outage import OutageLog
-from .store import Store
+from .sessions.manager import SessionManager
 
 log = logging.getLogger("sessionauthority.reaper")
 
@@ -22,9 +22,15 @@ BATCH = 500
 
 class Reaper:
     def __init__(
-        self, store: Store, *, interval: float, compact_interval: float, rotation: float = 0
+        self,
+        manager: SessionManager,
+        *,
+        interval: float,
+        compact_interval: float,
+        rotation: float = 0,
     ) -> None:
-        self.store = store
+        self.manager = manager
+        self.store = manager.store
         self.interval = interval
         self.compact_interval = compact_interval
         self.rotation = rotation
@@ -37,7 +43,7 @@ class Reaper:
             # server is serving by then; lazy expiry covers the gap).
             await asyncio.sleep(self.interval)
             try:
-                while await self.store.expire_due(BATCH) == BATCH:
+                while await self.manager.expire_due(BATCH) == BATCH:
                     pass
                 if time.monotonic() >= next_compact:
                     await self.store.compact()

@@ -1,4 +1,4 @@
-"""SessionService: proto <-> domain translation over the store."""
+"""SessionService: proto <-> domain translation over the session manager."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from .. import domain, inputs
 from ..errors import DomainError, internal, invalid_argument
 from ..events import Filter, Hub, Progress
 from ..inputs import CreateRequest, ListRequest
+from ..sessions.manager import SessionManager
 from ..store import Store
 from ..tokens import jwks_json, tenant_audience
 from . import convert
@@ -37,7 +38,8 @@ def _event_types(values: Iterable[int]) -> frozenset[domain.EventType]:
 
 
 class SessionServicer(pb_grpc.SessionServiceServicer):
-    def __init__(self, store: Store, hub: Hub) -> None:
+    def __init__(self, manager: SessionManager, store: Store, hub: Hub) -> None:
+        self.manager = manager
         self.store = store
         self.hub = hub
 
@@ -48,7 +50,7 @@ class SessionServicer(pb_grpc.SessionServiceServicer):
         ttl_us = None
         if request.HasField("ttl"):
             ttl_us = request.ttl.ToMicroseconds()
-        result = await self.store.create_session(
+        result = await self.manager.create_session(
             tenant_of(context),
             CreateRequest(
                 subject_id=request.subject_id,
@@ -77,7 +79,7 @@ class SessionServicer(pb_grpc.SessionServiceServicer):
     async def StartSession(
         self, request: pb.StartSessionRequest, context: grpc.aio.ServicerContext
     ) -> pb.StartSessionResponse:
-        session, tokens = await self.store.start_session(tenant_of(context), request.handoff_code)
+        session, tokens = await self.manager.start_session(tenant_of(context), request.handoff_code)
         return pb.StartSessionResponse(
             session=convert.session(session), tokens=convert.tokens(tokens)
         )
@@ -86,7 +88,7 @@ class SessionServicer(pb_grpc.SessionServiceServicer):
     async def GetSession(
         self, request: pb.GetSessionRequest, context: grpc.aio.ServicerContext
     ) -> pb.GetSessionResponse:
-        session = await self.store.get_session(tenant_of(context), request.session_id)
+        session = await self.manager.get_session(tenant_of(context), request.session_id)
         return pb.GetSessionResponse(session=convert.session(session))
 
     @unary
@@ -103,7 +105,7 @@ class SessionServicer(pb_grpc.SessionServiceServicer):
             # + the field's tag and length prefix in the repeated field.
             return response.sessions[-1].ByteSize() + 6
 
-        sessions, token = await self.store.list_sessions(
+        sessions, token = await self.manager.list_sessions(
             tenant_of(context),
             ListRequest(
                 subject_id=request.subject_id,
@@ -122,7 +124,7 @@ class SessionServicer(pb_grpc.SessionServiceServicer):
     async def ValidateSession(
         self, request: pb.ValidateSessionRequest, context: grpc.aio.ServicerContext
     ) -> pb.ValidateSessionResponse:
-        result = await self.store.validate(
+        result = await self.manager.validate(
             tenant_of(context),
             request.access_token,
             request.expected_subject_id,
@@ -138,7 +140,7 @@ class SessionServicer(pb_grpc.SessionServiceServicer):
     async def RenewSession(
         self, request: pb.RenewSessionRequest, context: grpc.aio.ServicerContext
     ) -> pb.RenewSessionResponse:
-        session, tokens = await self.store.renew(tenant_of(context), request.refresh_token)
+        session, tokens = await self.manager.renew(tenant_of(context), request.refresh_token)
         return pb.RenewSessionResponse(
             session=convert.session(session), tokens=convert.tokens(tokens)
         )
@@ -147,7 +149,7 @@ class SessionServicer(pb_grpc.SessionServiceServicer):
     async def RevokeSession(
         self, request: pb.RevokeSessionRequest, context: grpc.aio.ServicerContext
     ) -> pb.RevokeSessionResponse:
-        session = await self.store.revoke(
+        session = await self.manager.revoke(
             tenant_of(context), request.session_id, _end_reason(request.reason)
         )
         return pb.RevokeSessionResponse(session=convert.session(session))
@@ -156,7 +158,7 @@ class SessionServicer(pb_grpc.SessionServiceServicer):
     async def RevokeSessions(
         self, request: pb.RevokeSessionsRequest, context: grpc.aio.ServicerContext
     ) -> pb.RevokeSessionsResponse:
-        revoked = await self.store.revoke_many(
+        revoked = await self.manager.revoke_many(
             tenant_of(context),
             request.subject_id,
             request.reference,
@@ -173,7 +175,7 @@ class SessionServicer(pb_grpc.SessionServiceServicer):
     async def UpdateSessionMetadata(
         self, request: pb.UpdateSessionMetadataRequest, context: grpc.aio.ServicerContext
     ) -> pb.UpdateSessionMetadataResponse:
-        session = await self.store.update_metadata(
+        session = await self.manager.update_metadata(
             tenant_of(context),
             request.session_id,
             convert.struct_to_dict(request.metadata),

@@ -1,4 +1,4 @@
-"""SubjectService: proto <-> domain translation over the store."""
+"""SubjectService: proto <-> domain translation over the session manager."""
 
 from __future__ import annotations
 
@@ -6,27 +6,27 @@ import grpc
 from sessionauthority.v1 import subject_service_pb2 as pb
 from sessionauthority.v1 import subject_service_pb2_grpc as pb_grpc
 
-from ..store import Store
+from ..sessions.manager import SessionManager
 from . import convert
 from .base import tenant_of, unary
 
 
 class SubjectServicer(pb_grpc.SubjectServiceServicer):
-    def __init__(self, store: Store) -> None:
-        self.store = store
+    def __init__(self, manager: SessionManager) -> None:
+        self.manager = manager
 
     @unary
     async def GetSubject(
         self, request: pb.GetSubjectRequest, context: grpc.aio.ServicerContext
     ) -> pb.GetSubjectResponse:
-        subject = await self.store.get_subject(tenant_of(context), request.subject_id)
+        subject = await self.manager.get_subject(tenant_of(context), request.subject_id)
         return pb.GetSubjectResponse(subject=convert.subject(subject))
 
     @unary
     async def TerminateSubject(
         self, request: pb.TerminateSubjectRequest, context: grpc.aio.ServicerContext
     ) -> pb.TerminateSubjectResponse:
-        subject, count = await self.store.terminate_subject(
+        subject, count = await self.manager.terminate_subject(
             tenant_of(context),
             request.subject_id,
             convert.TERMINATION_FROM_PB.get(request.reason),
@@ -38,5 +38,5 @@ class SubjectServicer(pb_grpc.SubjectServiceServicer):
     async def ReinstateSubject(
         self, request: pb.ReinstateSubjectRequest, context: grpc.aio.ServicerContext
     ) -> pb.ReinstateSubjectResponse:
-        subject = await self.store.reinstate_subject(tenant_of(context), request.subject_id)
+        subject = await self.manager.reinstate_subject(tenant_of(context), request.subject_id)
         return pb.ReinstateSubjectResponse(subject=convert.subject(subject))

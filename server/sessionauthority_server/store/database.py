@@ -88,7 +88,7 @@ class Database:
         self.reader: Reader
         self.writer: Writer
 
-    async def open(self, clock: Clock, on_events: Callable[[list[Any]], None]) -> None:
+    async def open(self, clock: Clock, on_events: Callable[[list[Any], int], None]) -> None:
         import asyncio
 
         self.schema = await asyncio.to_thread(

@@ -18,8 +18,7 @@ import contextlib
 import sqlite3
 from typing import Any
 
-from ..domain import Event
-from . import rows
+from .engine import Pending, last_ordinals
 from .notify import CHANNEL as NOTIFY_CHANNEL
 from .sql import Sql
 
@@ -27,8 +26,7 @@ SQLITE_BUSY_TIMEOUT_MS = 15000
 SYNCHRONOUS = ("FULL", "NORMAL")
 
 _BUMP = Sql("UPDATE counters SET value = value + :n WHERE name = 'revision' RETURNING value - :n")
-# A touched row holds its last event's provisional revision, -ordinal.
-_FIX_SESSION = Sql("UPDATE sessions SET revision = :base - revision WHERE session_id = :session_id")
+_SET_REVISION = Sql("UPDATE sessions SET revision = :revision WHERE session_id = :session_id")
 _INSERT_EVENT = Sql(
     "INSERT INTO events (revision, tenant, session_id, subject_id, reference, type, payload,"
     " create_us) VALUES (:revision, :tenant, :session_id, :subject_id, :reference, :type,"
@@ -51,8 +49,9 @@ _PG_FLUSH = Sql(
                        :times::bigint[])
              AS x(ord, tenant, session_id, subject_id, reference, type, payload, create_us)
     ), s AS (
-        UPDATE sessions SET revision = c.base - sessions.revision
-        FROM c WHERE sessions.session_id = ANY(:last_ids::text[])
+        UPDATE sessions SET revision = c.base + y.ord
+        FROM c, unnest(:last_ids::text[], :last_ords::bigint[]) AS y(session_id, ord)
+        WHERE sessions.session_id = y.session_id
     )
     SELECT base, pg_notify('"""
     + NOTIFY_CHANNEL
@@ -61,24 +60,8 @@ _PG_FLUSH = Sql(
 )
 
 
-def _event_rows(events: list[Event]) -> list[dict[str, Any]]:
-    return [
-        {
-            "ord": -e.revision,
-            "tenant": e.tenant,
-            "session_id": e.session.session_id,
-            "subject_id": e.session.subject_id,
-            "reference": e.session.reference,
-            "type": e.type.value,
-            "payload": rows.session_payload(e.session),
-            "create_us": e.occur_us,
-        }
-        for e in events
-    ]
-
-
-def _touched(events: list[Event]) -> list[str]:
-    return list(dict.fromkeys(e.session.session_id for e in events))
+def _event_rows(events: list[Pending]) -> list[dict[str, Any]]:
+    return [{**e.row, "ord": e.ordinal} for e in events]
 
 
 class SqliteWriteConnection:
@@ -118,15 +101,18 @@ class SqliteWriteConnection:
     def run(self, sql: Sql, params: dict[str, Any]) -> None:
         self._cur.execute(sql.sqlite, params)
 
-    def flush(self, events: list[Event]) -> int:
+    def flush(self, events: list[Pending]) -> int:
         base = int(self._cur.execute(_BUMP.sqlite, {"n": len(events)}).fetchone()[0])
         event_rows = _event_rows(events)
         for r in event_rows:
             r["revision"] = base + r["ord"]
         self._cur.executemany(_INSERT_EVENT.sqlite, event_rows)
         self._cur.executemany(
-            _FIX_SESSION.sqlite,
-            [{"session_id": sid, "base": base} for sid in _touched(events)],
+            _SET_REVISION.sqlite,
+            [
+                {"session_id": key, "revision": base + ordinal}
+                for key, ordinal in last_ordinals(events).items()
+            ],
         )
         return base
 
@@ -226,8 +212,9 @@ class PostgresWriteConnection:
     def run(self, sql: Sql, params: dict[str, Any]) -> None:
         self._cur.execute(sql.psycopg, params, prepare=False)
 
-    def flush(self, events: list[Event]) -> int:
+    def flush(self, events: list[Pending]) -> int:
         event_rows = _event_rows(events)
+        last = last_ordinals(events)
         row = self._cur.execute(
             _PG_FLUSH.psycopg,
             {
@@ -240,7 +227,8 @@ class PostgresWriteConnection:
                 "types": [r["type"] for r in event_rows],
                 "payloads": [r["payload"] for r in event_rows],
                 "times": [r["create_us"] for r in event_rows],
-                "last_ids": _touched(events),
+                "last_ids": list(last),
+                "last_ords": list(last.values()),
             },
             prepare=False,
         ).fetchone()

@@ -16,10 +16,12 @@ each unit follows the one lock order (subject, session, refresh token).
 PostgreSQL then aborts one; its writer rolls the whole batch back and runs
 each of its units again in a transaction of its own, where that order holds.
 
-Revisions are assigned last. `emit` gives each event a provisional ordinal
-(stored as a negative revision); the batch's final statement bumps the
-revision counter once, inserts the events and fixes the session rows, and
-then the transaction commits. On PostgreSQL the counter row's lock is thus
+Revisions are assigned last. A unit's events wait in its outbox, each with
+its ordinal in the batch; the batch's final statement bumps the revision
+counter once, inserts the events and sets each touched session row's
+revision (base + the ordinal of its last event), and then the transaction
+commits. The unit's caller learns the revisions of the sessions it saved
+with its result (`write_saving`). On PostgreSQL the counter row's lock is thus
 held from that statement to COMMIT, not across the batch, and revision order
 is still commit order: whoever takes the counter after us waits for our
 commit.
@@ -46,7 +48,6 @@ import threading
 from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
 
-from ..domain import Event, Session
 from ..errors import DomainError, storage_unavailable
 from ..outage import OutageLog
 from .sql import Sql
@@ -57,6 +58,18 @@ T = TypeVar("T")
 Row = Any
 MAX_BATCH = 256
 Clock = Callable[[], int]
+
+
+@dataclasses.dataclass(slots=True)
+class Pending:
+    """An event waiting in a unit's outbox for its revision: `row` is the
+    events table's row but the revision, `key` the session row it belongs
+    to, `event` whatever the subscribers get (resolved by `on_events`)."""
+
+    ordinal: int
+    key: str
+    row: dict[str, Any]
+    event: Any
 
 
 class Connection(Protocol):
@@ -74,7 +87,7 @@ class Connection(Protocol):
     def all(self, sql: Sql, params: dict[str, Any]) -> list[Any]: ...
     def scalar(self, sql: Sql, params: dict[str, Any]) -> Any: ...
     def run(self, sql: Sql, params: dict[str, Any]) -> None: ...
-    def flush(self, events: list[Event]) -> int: ...
+    def flush(self, events: list[Pending]) -> int: ...
     def commit(self) -> None: ...
     def rollback(self) -> None: ...
     def close(self) -> None: ...
@@ -87,9 +100,8 @@ class Tx:
         self._conn = conn
         self.dialect = dialect
         self.now = now
-        self.events: list[Event] = []
+        self.outbox: list[Pending] = []
         self._next_ordinal = first_ordinal
-        self.error_after_commit: DomainError | None = None
 
     def one(self, sql: Sql, **params: Any) -> Row | None:
         return self._conn.one(sql, params)
@@ -105,20 +117,10 @@ class Tx:
         it without waiting; its error surfaces by the unit's end)."""
         self._conn.run(sql, params)
 
-    def provisional_revision(self) -> int:
-        """A placeholder revision (negative) that the batch's final statement
-        turns into the real one; see the module docstring."""
-        ordinal = self._next_ordinal
+    def add_event(self, key: str, row: dict[str, Any], event: Any) -> None:
+        """Queues an event for the row `key`; its revision comes at commit."""
+        self.outbox.append(Pending(self._next_ordinal, key, row, event))
         self._next_ordinal += 1
-        return -ordinal
-
-    def record(self, event: Event) -> None:
-        self.events.append(event)
-
-    def fail_after_commit(self, error: DomainError) -> None:
-        """Keep what this unit wrote (e.g. the revocation that theft detection
-        makes), but answer the caller with `error` once it has committed."""
-        self.error_after_commit = error
 
 
 @dataclasses.dataclass
@@ -126,38 +128,18 @@ class _Job:
     unit: Callable[..., Any]
     args: tuple[Any, ...]
     future: asyncio.Future[Any]
+    saving: bool = False
     result: Any = None
     error: BaseException | None = None
-    events: list[Event] = dataclasses.field(default_factory=list)
+    events: list[Pending] = dataclasses.field(default_factory=list)
 
 
 _STOP = object()
 
 
-def resolve(value: Any, base: int) -> Any:
-    """Replaces provisional revisions in a unit's result with real ones."""
-    if isinstance(value, Session):
-        return (
-            dataclasses.replace(value, revision=base - value.revision)
-            if value.revision < 0
-            else value
-        )
-    if isinstance(value, Event):
-        return dataclasses.replace(
-            value, revision=base - value.revision, session=resolve(value.session, base)
-        )
-    if isinstance(value, tuple):
-        return tuple(resolve(v, base) for v in value)
-    if isinstance(value, list):
-        return [resolve(v, base) for v in value]
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        changes = {
-            f.name: resolve(getattr(value, f.name), base)
-            for f in dataclasses.fields(value)
-            if isinstance(getattr(value, f.name), Session | tuple | list)
-        }
-        return dataclasses.replace(value, **changes) if changes else value
-    return value
+def last_ordinals(events: list[Pending]) -> dict[str, int]:
+    """Each touched row's last event in the batch: its revision to be."""
+    return {e.key: e.ordinal for e in events}
 
 
 class _Lane:
@@ -179,7 +161,7 @@ class Writer:
         clock: Clock,
         retryable: tuple[type[BaseException], ...],
         conflicts: tuple[type[BaseException], ...],
-        on_events: Callable[[list[Event]], None],
+        on_events: Callable[[list[Pending], int], None],
         lanes: int = 1,
         unattributed: tuple[type[BaseException], ...] = (),
     ) -> None:
@@ -214,6 +196,14 @@ class Writer:
         assert self._loop is not None, "writer not started"
         future: asyncio.Future[T] = self._loop.create_future()
         self._queue.put(_Job(unit, args, future))
+        return await future
+
+    async def write_saving(self, unit: Callable[..., T], *args: Any) -> tuple[T, dict[str, int]]:
+        """`write`, and the revision each row the unit saved an event for
+        got, by key."""
+        assert self._loop is not None, "writer not started"
+        future: asyncio.Future[tuple[T, dict[str, int]]] = self._loop.create_future()
+        self._queue.put(_Job(unit, args, future, saving=True))
         return await future
 
     async def stop(self) -> None:
@@ -258,7 +248,7 @@ class Writer:
             lane.conn.close()
 
     def _run_batch(self, lane: _Lane, batch: list[_Job], attempt: int = 1) -> None:
-        events: list[Event] = []
+        events: list[Pending] = []
         base = 0
         try:
             conn = lane.conn or self._reconnect(lane)
@@ -332,8 +322,7 @@ class Writer:
                 conn.rollback_to_savepoint(settle=not shared)
                 job.error = exc
                 return
-            job.events = tx.events
-            job.error = tx.error_after_commit
+            job.events = tx.outbox
             return
 
     def _reconnect(self, lane: _Lane) -> Connection:
@@ -355,10 +344,10 @@ class Writer:
 
     # -- back on the event loop
 
-    def _deliver(self, batch: list[_Job], events: list[Event], base: int) -> None:
+    def _deliver(self, batch: list[_Job], events: list[Pending], base: int) -> None:
         if events:
             try:
-                self.on_events([resolve(e, base) for e in events])
+                self.on_events(events, base)
             except Exception:
                 log.exception("delivering committed events failed")
         for job in batch:
@@ -369,5 +358,8 @@ class Writer:
                 if not isinstance(job.error, (DomainError, *self._retryable)):
                     log.error("unit %s failed", job.unit.__name__, exc_info=job.error)
                 job.future.set_exception(job.error)
+            elif job.saving:
+                revisions = {k: base + o for k, o in last_ordinals(job.events).items()}
+                job.future.set_result((job.result, revisions))
             else:
-                job.future.set_result(resolve(job.result, base))
+                job.future.set_result(job.result)

@@ -10,11 +10,12 @@ from __future__ import annotations
 from functools import cache
 from typing import Any, Protocol
 
-from ..domain import LIVE_STATES, Event, Session, State
+from ..domain import LIVE_STATES, Event, Session, State, Subject
 from ..inputs import ListQuery
-from . import outbox
-from .outbox import LIVE, idle_cutoff
-from .rows import session_from_row
+from . import outbox, statements
+from .outbox import LIVE
+from .repository import idle_cutoff
+from .rows import session_from_row, subject_from_row
 from .sql import Sql
 
 
@@ -112,3 +113,45 @@ async def due_exists(reader: Reader, now: int, idle_us: int) -> bool:
         if await reader.one(outbox.DUE_IDS[column], **params) is not None:
             return True
     return False
+
+
+async def subject_with_count(
+    reader: Reader, tenant: str, subject_id: str, now: int, idle_us: int
+) -> Subject | None:
+    row = await reader.one(
+        statements.SUBJECT_WITH_COUNT,
+        tenant=tenant,
+        subject_id=subject_id,
+        now=now,
+        idle_cutoff=idle_cutoff(now, idle_us),
+    )
+    return None if row is None else subject_from_row(row, row["session_count"])
+
+
+# What RevokeSessions ends, read once before any chunk runs: by id then,
+# each chunk costs its own rows only, whatever index the filter has.
+_REVOKE_TARGETS = {
+    (s, r): Sql(
+        "SELECT session_id FROM sessions WHERE tenant = :tenant AND "
+        + LIVE
+        + (" AND subject_id = :subject_id" if s else "")
+        + (" AND reference = :reference" if r else "")
+        + " AND session_id <> :except_id ORDER BY create_us, session_id"
+    )
+    for s in (False, True)
+    for r in (False, True)
+}
+
+
+async def live_session_ids(
+    reader: Reader, tenant: str, subject_id: str, reference: str, except_id: str
+) -> list[str]:
+    """Live sessions of this subject and/or reference, but one, oldest first."""
+    rows = await reader.all(
+        _REVOKE_TARGETS[(bool(subject_id), bool(reference))],
+        tenant=tenant,
+        subject_id=subject_id,
+        reference=reference,
+        except_id=except_id,
+    )
+    return [r["session_id"] for r in rows]

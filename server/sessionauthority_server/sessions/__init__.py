@@ -1,0 +1,1 @@
+"""The domain's flows over a repository (see manager.py)."""
