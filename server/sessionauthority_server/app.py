@@ -225,7 +225,7 @@ async def create_server(
         maximum_concurrent_rpcs=settings.max_concurrent_rpcs or settings.max_watch_streams + 4096,
     )
     session_service_pb2_grpc.add_SessionServiceServicer_to_server(
-        SessionServicer(manager, store, hub), server
+        SessionServicer(manager, hub), server
     )
     subject_service_pb2_grpc.add_SubjectServiceServicer_to_server(SubjectServicer(manager), server)
     health_servicer = health.aio.HealthServicer()

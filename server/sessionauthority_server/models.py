@@ -128,7 +128,10 @@ class RateBucketRow(SQLModel, table=True):
 
     __tablename__ = "rate_buckets"
     scope: str = Field(primary_key=True, max_length=8)  # subject, caller, global
-    window: str = Field(primary_key=True, max_length=8)
+    # Quoted: a keyword in both dialects' SQL.
+    window: str = Field(
+        primary_key=True, max_length=8, sa_column_kwargs={"name": "window", "quote": True}
+    )
     tenant: str = Field(primary_key=True, max_length=64)
     caller: str = Field(primary_key=True, max_length=32)
     subject_id: str = Field(primary_key=True, max_length=128)

@@ -13,7 +13,6 @@ from ..errors import DomainError, internal, invalid_argument
 from ..events import Filter, Hub, Progress
 from ..inputs import CreateRequest, ListRequest
 from ..sessions.manager import SessionManager
-from ..store import Store
 from ..tokens import jwks_json, tenant_audience
 from . import convert
 from .auth import CALLER
@@ -38,9 +37,8 @@ def _event_types(values: Iterable[int]) -> frozenset[domain.EventType]:
 
 
 class SessionServicer(pb_grpc.SessionServiceServicer):
-    def __init__(self, manager: SessionManager, store: Store, hub: Hub) -> None:
+    def __init__(self, manager: SessionManager, hub: Hub) -> None:
         self.manager = manager
-        self.store = store
         self.hub = hub
 
     @unary
@@ -187,13 +185,13 @@ class SessionServicer(pb_grpc.SessionServiceServicer):
     async def GetJwks(
         self, request: pb.GetJwksRequest, context: grpc.aio.ServicerContext
     ) -> pb.GetJwksResponse:
-        keys = await self.store.jwks()
+        keys = await self.manager.jwks()
         tenant = tenant_of(context)
         return pb.GetJwksResponse(
             keys=[pb.Jwk(**k) for k in keys],
             jwks_json=jwks_json(keys),
-            issuer=self.store.settings.issuer,
-            audience=tenant_audience(self.store.settings.audience, tenant),
+            issuer=self.manager.settings.issuer,
+            audience=tenant_audience(self.manager.settings.audience, tenant),
             tenant=tenant,
         )
 
@@ -201,7 +199,7 @@ class SessionServicer(pb_grpc.SessionServiceServicer):
     async def ListEndedSessions(
         self, request: pb.ListEndedSessionsRequest, context: grpc.aio.ServicerContext
     ) -> pb.ListEndedSessionsResponse:
-        page = await self.store.ended_sessions(
+        page = await self.manager.ended_sessions(
             tenant_of(context), request.page_size, request.page_token
         )
         return convert.ended_page(page)

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from .. import inputs, policy
 from ..domain import (
     CreateResult,
+    EndedPage,
     EndReason,
     InvalidReason,
     Session,
@@ -215,3 +216,13 @@ class SessionManager:
         inputs.subject_id(subject_id)
         subject: Subject = (await self._run(ending.reinstate, tenant, subject_id))[0]
         return subject
+
+    # ----------------------------------------------------------- verifiers
+
+    async def jwks(self) -> list[dict[str, str]]:
+        """The public keys every token still valid was signed with."""
+        return await self.store.jwks()
+
+    async def ended_sessions(self, tenant: str, page_size: int, page_token: str) -> EndedPage:
+        """The verifier's snapshot, a page at a time (see store/snapshot.py)."""
+        return await self.store.ended_sessions(tenant, page_size, page_token)

@@ -44,18 +44,20 @@ _PG_FLUSH = Sql(
                             create_us)
         SELECT c.base + x.ord, x.tenant, x.session_id, x.subject_id, x.reference, x.type,
                x.payload, x.create_us
-        FROM c, unnest(:ords::bigint[], :tenants::text[], :session_ids::text[],
-                       :subject_ids::text[], :refs::text[], :types::text[], :payloads::text[],
-                       :times::bigint[])
+        FROM c, unnest(CAST(:ords AS bigint[]), CAST(:tenants AS text[]),
+                       CAST(:session_ids AS text[]), CAST(:subject_ids AS text[]),
+                       CAST(:refs AS text[]), CAST(:types AS text[]),
+                       CAST(:payloads AS text[]), CAST(:times AS bigint[]))
              AS x(ord, tenant, session_id, subject_id, reference, type, payload, create_us)
     ), s AS (
         UPDATE sessions SET revision = c.base + y.ord
-        FROM c, unnest(:last_ids::text[], :last_ords::bigint[]) AS y(session_id, ord)
+        FROM c, unnest(CAST(:last_ids AS text[]), CAST(:last_ords AS bigint[]))
+             AS y(session_id, ord)
         WHERE sessions.session_id = y.session_id
     )
     SELECT base, pg_notify('"""
     + NOTIFY_CHANNEL
-    + """', (c.base + :n)::text) FROM c
+    + """', CAST(c.base + :n AS text)) FROM c
     """
 )
 
@@ -89,26 +91,26 @@ class SqliteWriteConnection:
         self._cur.execute("RELEASE unit")
 
     def one(self, sql: Sql, params: dict[str, Any]) -> Any:
-        return self._cur.execute(sql.sqlite, params).fetchone()
+        return self._cur.execute(*sql.sqlite(params)).fetchone()
 
     def all(self, sql: Sql, params: dict[str, Any]) -> list[Any]:
-        return self._cur.execute(sql.sqlite, params).fetchall()
+        return self._cur.execute(*sql.sqlite(params)).fetchall()
 
     def scalar(self, sql: Sql, params: dict[str, Any]) -> Any:
-        row = self._cur.execute(sql.sqlite, params).fetchone()
+        row = self._cur.execute(*sql.sqlite(params)).fetchone()
         return None if row is None else row[0]
 
     def run(self, sql: Sql, params: dict[str, Any]) -> None:
-        self._cur.execute(sql.sqlite, params)
+        self._cur.execute(*sql.sqlite(params))
 
     def flush(self, events: list[Pending]) -> int:
-        base = int(self._cur.execute(_BUMP.sqlite, {"n": len(events)}).fetchone()[0])
+        base = int(self._cur.execute(*_BUMP.sqlite({"n": len(events)})).fetchone()[0])
         event_rows = _event_rows(events)
         for r in event_rows:
             r["revision"] = base + r["ord"]
-        self._cur.executemany(_INSERT_EVENT.sqlite, event_rows)
+        self._cur.executemany(_INSERT_EVENT.text, event_rows)
         self._cur.executemany(
-            _SET_REVISION.sqlite,
+            _SET_REVISION.text,
             [
                 {"session_id": key, "revision": base + ordinal}
                 for key, ordinal in last_ordinals(events).items()
@@ -200,36 +202,37 @@ class PostgresWriteConnection:
     # rollbacks disagree ("prepared statement does not exist"), and parsing
     # these short statements costs less than the round trips saved.
     def one(self, sql: Sql, params: dict[str, Any]) -> Any:
-        return self._cur.execute(sql.psycopg, params, prepare=False).fetchone()
+        return self._cur.execute(*sql.psycopg(params), prepare=False).fetchone()
 
     def all(self, sql: Sql, params: dict[str, Any]) -> list[Any]:
-        return self._cur.execute(sql.psycopg, params, prepare=False).fetchall()
+        return self._cur.execute(*sql.psycopg(params), prepare=False).fetchall()
 
     def scalar(self, sql: Sql, params: dict[str, Any]) -> Any:
-        row = self._cur.execute(sql.psycopg, params, prepare=False).fetchone()
+        row = self._cur.execute(*sql.psycopg(params), prepare=False).fetchone()
         return None if row is None else next(iter(row.values()))
 
     def run(self, sql: Sql, params: dict[str, Any]) -> None:
-        self._cur.execute(sql.psycopg, params, prepare=False)
+        self._cur.execute(*sql.psycopg(params), prepare=False)
 
     def flush(self, events: list[Pending]) -> int:
         event_rows = _event_rows(events)
         last = last_ordinals(events)
         row = self._cur.execute(
-            _PG_FLUSH.psycopg,
-            {
-                "n": len(events),
-                "ords": [r["ord"] for r in event_rows],
-                "tenants": [r["tenant"] for r in event_rows],
-                "session_ids": [r["session_id"] for r in event_rows],
-                "subject_ids": [r["subject_id"] for r in event_rows],
-                "refs": [r["reference"] for r in event_rows],
-                "types": [r["type"] for r in event_rows],
-                "payloads": [r["payload"] for r in event_rows],
-                "times": [r["create_us"] for r in event_rows],
-                "last_ids": list(last),
-                "last_ords": list(last.values()),
-            },
+            *_PG_FLUSH.psycopg(
+                {
+                    "n": len(events),
+                    "ords": [r["ord"] for r in event_rows],
+                    "tenants": [r["tenant"] for r in event_rows],
+                    "session_ids": [r["session_id"] for r in event_rows],
+                    "subject_ids": [r["subject_id"] for r in event_rows],
+                    "refs": [r["reference"] for r in event_rows],
+                    "types": [r["type"] for r in event_rows],
+                    "payloads": [r["payload"] for r in event_rows],
+                    "times": [r["create_us"] for r in event_rows],
+                    "last_ids": list(last),
+                    "last_ords": list(last.values()),
+                }
+            ),
             prepare=False,
         ).fetchone()
         assert row is not None

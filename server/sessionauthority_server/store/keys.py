@@ -8,6 +8,9 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
+from sqlalchemy import select
+
+from ..models import SigningKeyRow
 from ..tokens import Sealer, SigningKey, generate_signing_key, signing_key_from_raw
 from .sql import Sql
 
@@ -18,7 +21,10 @@ if TYPE_CHECKING:
 RELOAD_INTERVAL_S = 1.0
 _ALL = Sql("SELECT * FROM signing_keys ORDER BY create_us")
 _ACTIVE = Sql("SELECT kid FROM signing_keys WHERE retire_us IS NULL LIMIT 1")
-_ACTIVE_LOCKED = Sql("SELECT kid, create_us FROM signing_keys WHERE retire_us IS NULL {for_update}")
+_keys = SigningKeyRow.__table__  # type: ignore[attr-defined]
+_ACTIVE_LOCKED = Sql(
+    select(_keys.c.kid, _keys.c.create_us).where(_keys.c.retire_us.is_(None)).with_for_update()
+)
 _RETIRE = Sql("UPDATE signing_keys SET retire_us = :now WHERE retire_us IS NULL")
 # A key retired this long ago signed nothing that is still valid.
 _FORGET = Sql("DELETE FROM signing_keys WHERE retire_us IS NOT NULL AND retire_us < :before")

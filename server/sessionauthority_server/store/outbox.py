@@ -12,7 +12,7 @@ from ..domain import Event
 from .engine import Tx
 from .rows import event_from_row
 from .sql import Sql
-from .statements import DUE, LIVE
+from .statements import DUE_IDS, LIVE
 
 __all__ = ["DUE_IDS", "LIVE", "compact", "events"]
 
@@ -34,7 +34,6 @@ _DELETE_OLD = Sql("DELETE FROM events WHERE revision <= :upto")
 _SET_COMPACT = Sql(
     "UPDATE counters SET value = :value WHERE name = 'compact_revision' AND value < :value"
 )
-DUE_IDS = {k: Sql(v.format("session_id")) for k, v in DUE.items()}
 
 
 def compact(tx: Tx, cutoff_us: int) -> int:

@@ -33,7 +33,7 @@ def _sqlite_connect(path: str) -> sqlite3.Connection:
 
 def _execute(db: sqlite3.Connection, sql: Sql, params: dict[str, Any]) -> sqlite3.Cursor:
     try:
-        return db.execute(sql.sqlite, params)
+        return db.execute(*sql.sqlite(params))
     except sqlite3.OperationalError as exc:  # locked past the timeout, I/O error
         raise storage_unavailable(type(exc).__name__) from exc
 

@@ -1,51 +1,69 @@
-"""SQL statements written once with `:name` parameters and rendered once per
-driver: sqlite3 takes `:name` as is, psycopg wants `%(name)s`, asyncpg `$n`.
-`{for_update}` / `{skip_locked}` mark row locks, which SQLite (one writer
-for the whole file) has no syntax for and does not need."""
+"""A statement, built with SQLAlchemy (a Core expression over the SQLModel
+tables in models.py, or `text()` where Core has no word for it, such as
+PostgreSQL's array unnest), compiled once per driver and kept: sqlite3
+takes `:name`, psycopg `%(name)s`, asyncpg `$n`. Row locks are Core's
+`with_for_update()`, which SQLite (one writer for the whole file) has no
+syntax for and does not need: its compiler leaves them out.
+
+Statements run on the raw driver connections, so SQLAlchemy costs nothing
+per call: compiling happens once, at first use."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-_PARAM = re.compile(r"(?<![:\w]):([a-z_][a-z0-9_]*)")
+from sqlalchemy import Executable, text
+from sqlalchemy.dialects import sqlite
+from sqlalchemy.dialects.postgresql import asyncpg as pg_asyncpg
+from sqlalchemy.dialects.postgresql import psycopg as pg_psycopg
+from sqlalchemy.engine import Dialect
+
+_SQLITE = sqlite.dialect(paramstyle="named")
+_PSYCOPG = pg_psycopg.dialect()
+_ASYNCPG = pg_asyncpg.dialect()
+
+Compiled = tuple[str, dict[str, Any], tuple[str, ...]]
+
+
+def _compile(statement: Any, dialect: Dialect) -> Compiled:
+    compiled = statement.compile(dialect=dialect)
+    # Values the statement carries itself (a LIMIT 1, SQLite's OFFSET -1):
+    # merged under the caller's parameters.
+    fixed = {k: v for k, v in compiled.params.items() if v is not None}
+    return str(compiled), fixed, tuple(compiled.positiontup or ())
 
 
 class Sql:
-    __slots__ = ("_asyncpg", "_psycopg", "_sqlite", "text")
+    __slots__ = ("_asyncpg", "_psycopg", "_sqlite", "statement")
 
-    def __init__(self, text: str) -> None:
-        self.text = " ".join(text.split())
-        self._sqlite: str | None = None
-        self._psycopg: str | None = None
-        self._asyncpg: tuple[str, tuple[str, ...]] | None = None
-
-    def _locks(self, postgres: bool) -> str:
-        return self.text.replace("{for_update}", " FOR UPDATE" if postgres else "").replace(
-            "{skip_locked}", " FOR UPDATE SKIP LOCKED" if postgres else ""
+    def __init__(self, statement: str | Executable) -> None:
+        self.statement = (
+            text(" ".join(statement.split())) if isinstance(statement, str) else statement
         )
+        self._sqlite: Compiled | None = None
+        self._psycopg: Compiled | None = None
+        self._asyncpg: Compiled | None = None
 
     @property
-    def sqlite(self) -> str:
+    def text(self) -> str:
+        """As SQLite runs it (for EXPLAIN, logs)."""
+        return self.sqlite(None)[0]
+
+    def sqlite(self, params: dict[str, Any] | None) -> tuple[str, dict[str, Any]]:
         if self._sqlite is None:
-            self._sqlite = self._locks(False)
-        return self._sqlite
+            self._sqlite = _compile(self.statement, _SQLITE)
+        sql, fixed, _ = self._sqlite
+        return sql, {**fixed, **params} if fixed and params is not None else (params or fixed)
 
-    @property
-    def psycopg(self) -> str:
+    def psycopg(self, params: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         if self._psycopg is None:
-            self._psycopg = _PARAM.sub(r"%(\1)s", self._locks(True))
-        return self._psycopg
+            self._psycopg = _compile(self.statement, _PSYCOPG)
+        sql, fixed, _ = self._psycopg
+        return sql, {**fixed, **params} if fixed else params
 
     def asyncpg(self, params: dict[str, Any]) -> tuple[str, list[Any]]:
         if self._asyncpg is None:
-            names: list[str] = []
-
-            def number(match: re.Match[str]) -> str:
-                if match.group(1) not in names:
-                    names.append(match.group(1))
-                return f"${names.index(match.group(1)) + 1}"
-
-            self._asyncpg = (_PARAM.sub(number, self._locks(True)), tuple(names))
-        text, names_t = self._asyncpg
-        return text, [params[n] for n in names_t]
+            self._asyncpg = _compile(self.statement, _ASYNCPG)
+        sql, fixed, names = self._asyncpg
+        merged = {**fixed, **params} if fixed else params
+        return sql, [merged[n] for n in names]

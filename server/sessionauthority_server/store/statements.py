@@ -1,144 +1,238 @@
-"""The statements of the session flows' repository (repository.py), by
-table. `{for_update}` / `{skip_locked}` mark row locks (see sql.py)."""
+"""The statements of the session flows' repository (repository.py), built
+from the SQLModel tables (models.py: the one list of every column) with
+SQLAlchemy Core, and compiled once per driver (sql.py)."""
 
 from __future__ import annotations
 
 from functools import cache
+from typing import Any
 
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    bindparam,
+    case,
+    func,
+    insert,
+    literal_column,
+    select,
+    update,
+)
+from sqlalchemy import delete as delete_from
+
+# Both dialects compile PostgreSQL's INSERT ... ON CONFLICT: SQLite has the
+# same clause.
+from sqlalchemy.dialects.postgresql import insert as upsert
+
+from ..models import IdempotencyRow, RateBucketRow, RefreshTokenRow, SessionRow, SubjectRow
 from .sql import Sql
 
+subjects: Any = SubjectRow.__table__
+sessions: Any = SessionRow.__table__
+tokens: Any = RefreshTokenRow.__table__
+requests: Any = IdempotencyRow.__table__
+buckets: Any = RateBucketRow.__table__
+
+# As text for the statements still written as SQL (reads.py, outbox.py).
 LIVE = "state IN ('PENDING', 'ACTIVE')"
+
+
+def _p(name: str) -> Any:
+    return bindparam(name)
+
+
+def live(table: Any = sessions) -> ColumnElement[bool]:
+    # Literals, not parameters: the partial index and the planner see them.
+    return table.c.state.in_([literal_column("'PENDING'"), literal_column("'ACTIVE'")])
+
+
+def _by(table: Any, *names: str) -> ColumnElement[bool]:
+    return and_(*(table.c[n] == _p(n) for n in names))
+
 
 # -- subjects
 ENSURE_SUBJECT = Sql(
-    "INSERT INTO subjects (tenant, subject_id, state, error_code, create_us, update_us) "
-    "VALUES (:tenant, :subject_id, 'ACTIVE', '', :now, :now) "
-    "ON CONFLICT (tenant, subject_id) DO NOTHING"
+    upsert(subjects)
+    .values(
+        tenant=_p("tenant"),
+        subject_id=_p("subject_id"),
+        state=literal_column("'ACTIVE'"),
+        error_code=literal_column("''"),
+        create_us=_p("now"),
+        update_us=_p("now"),
+    )
+    .on_conflict_do_nothing(index_elements=["tenant", "subject_id"])
 )
-LOCK_SUBJECT = Sql(
-    "SELECT * FROM subjects WHERE tenant = :tenant AND subject_id = :subject_id {for_update}"
-)
+LOCK_SUBJECT = Sql(select(subjects).where(_by(subjects, "tenant", "subject_id")).with_for_update())
 SET_SUBJECT_STATE = Sql(
-    "UPDATE subjects SET state = :state, termination_reason = :reason, error_code = :error_code,"
-    " update_us = :now WHERE tenant = :tenant AND subject_id = :subject_id"
+    update(subjects)
+    .where(_by(subjects, "tenant", "subject_id"))
+    .values(
+        state=_p("state"),
+        termination_reason=_p("reason"),
+        error_code=_p("error_code"),
+        update_us=_p("now"),
+    )
 )
+_x = sessions.alias("x")
 # A subject with how many of its sessions are live right now, in one read.
 SUBJECT_WITH_COUNT = Sql(
-    "SELECT s.*, (SELECT count(*) FROM sessions x WHERE x.tenant = s.tenant AND "
-    "x.subject_id = s.subject_id AND x." + LIVE + " AND "
-    "x.expire_us > :now AND x.last_active_us > :idle_cutoff) AS session_count "
-    "FROM subjects s WHERE s.tenant = :tenant AND s.subject_id = :subject_id"
+    select(
+        subjects,
+        select(func.count())
+        .where(
+            _x.c.tenant == subjects.c.tenant,
+            _x.c.subject_id == subjects.c.subject_id,
+            live(_x),
+            _x.c.expire_us > _p("now"),
+            _x.c.last_active_us > _p("idle_cutoff"),
+        )
+        .scalar_subquery()
+        .label("session_count"),
+    ).where(_by(subjects, "tenant", "subject_id"))
 )
 
 # -- sessions
-_SESSION_COLUMNS = [
-    "session_id", "tenant", "subject_id", "reference", "state", "metadata_json", "create_us",
-    "expire_us", "last_renew_us", "last_active_us", "end_us", "end_reason", "error_code",
-    "revision", "user_agent", "ip_address", "device_name",
-]  # fmt: skip
-INSERT_SESSION = Sql(
-    f"INSERT INTO sessions ({', '.join(_SESSION_COLUMNS)})"
-    f" VALUES ({', '.join(':' + c for c in _SESSION_COLUMNS)})"
-)
+# Every column but the handoff hash, which only set_handoff writes.
+SESSION_COLUMNS = [c.name for c in sessions.columns if c.name != "handoff_hash"]
+INSERT_SESSION = Sql(insert(sessions).values({c: _p(c) for c in SESSION_COLUMNS}))
+# The revision is set as the batch commits (engine.py).
 UPDATE_SESSION = Sql(
-    "UPDATE sessions SET "
-    + ", ".join(f"{c} = :{c}" for c in _SESSION_COLUMNS if c not in ("session_id", "revision"))
-    + " WHERE session_id = :session_id"
+    update(sessions)
+    .where(sessions.c.session_id == _p("session_id"))
+    .values({c: _p(c) for c in SESSION_COLUMNS if c not in ("session_id", "revision")})
 )
-LOCK_SESSION = Sql(
-    "SELECT * FROM sessions WHERE session_id = :session_id AND tenant = :tenant {for_update}"
+LOCK_SESSION = Sql(select(sessions).where(_by(sessions, "session_id", "tenant")).with_for_update())
+HANDOFF_HASH = Sql(select(sessions.c.handoff_hash).where(_by(sessions, "session_id")))
+SET_HANDOFF = Sql(update(sessions).where(_by(sessions, "session_id")).values(handoff_hash=_p("h")))
+BY_HANDOFF = Sql(
+    select(sessions)
+    .where(sessions.c.handoff_hash == _p("h"), sessions.c.tenant == _p("tenant"))
+    .with_for_update()
 )
-HANDOFF_HASH = Sql("SELECT handoff_hash FROM sessions WHERE session_id = :session_id")
-SET_HANDOFF = Sql("UPDATE sessions SET handoff_hash = :h WHERE session_id = :session_id")
-BY_HANDOFF = Sql("SELECT * FROM sessions WHERE handoff_hash = :h AND tenant = :tenant {for_update}")
 REUSABLE = Sql(
-    "SELECT * FROM sessions WHERE tenant = :tenant AND subject_id = :subject_id AND "
-    "reference = :reference AND state = :state AND expire_us > :now AND "
-    "last_active_us > :idle_cutoff ORDER BY create_us DESC LIMIT 1 {for_update}"
+    select(sessions)
+    .where(
+        _by(sessions, "tenant", "subject_id", "reference", "state"),
+        sessions.c.expire_us > _p("now"),
+        sessions.c.last_active_us > _p("idle_cutoff"),
+    )
+    .order_by(sessions.c.create_us.desc())
+    .limit(1)
+    .with_for_update()
 )
 LIVE_OF_SUBJECT = Sql(
-    "SELECT * FROM sessions WHERE tenant = :tenant AND subject_id = :subject_id AND "
-    + LIVE
-    + " ORDER BY create_us {for_update}"
+    select(sessions)
+    .where(_by(sessions, "tenant", "subject_id"), live())
+    .order_by(sessions.c.create_us)
+    .with_for_update()
 )
 TOUCH = Sql(
-    "UPDATE sessions SET last_active_us = :now WHERE session_id = :session_id"
-    " AND state = 'ACTIVE' AND last_active_us < :now"
+    update(sessions)
+    .where(
+        sessions.c.session_id == _p("session_id"),
+        sessions.c.state == literal_column("'ACTIVE'"),
+        sessions.c.last_active_us < _p("now"),
+    )
+    .values(last_active_us=_p("now"))
 )
 # Sessions past their deadline, one statement per index: (state, expire_us)
 # and, with an idle timeout, (state, last_active_us). An OR of the two
 # would scan the table.
-DUE = {
-    "expire_us": "SELECT {} FROM sessions WHERE " + LIVE + " AND expire_us <= :now "
-    "ORDER BY expire_us LIMIT :limit",
-    "last_active_us": "SELECT {} FROM sessions WHERE " + LIVE + " AND last_active_us <= "
-    ":idle_cutoff ORDER BY last_active_us LIMIT :limit",
+_DUE_WHERE = {
+    "expire_us": sessions.c.expire_us <= _p("now"),
+    "last_active_us": sessions.c.last_active_us <= _p("idle_cutoff"),
 }
-DUE_LOCKED = {k: Sql(v.format("*") + " {skip_locked}") for k, v in DUE.items()}
+
+
+def _due(by: str, *columns: Any) -> Any:
+    return (
+        select(*columns).where(live(), _DUE_WHERE[by]).order_by(sessions.c[by]).limit(_p("limit"))
+    )
+
+
+DUE_IDS = {by: Sql(_due(by, sessions.c.session_id)) for by in _DUE_WHERE}
+DUE_LOCKED = {by: Sql(_due(by, sessions).with_for_update(skip_locked=True)) for by in _DUE_WHERE}
 
 
 @cache
 def lock_ids(n: int) -> Sql:
     """n sessions by id, locked in id order (two chunks that meet never
     wait on each other in opposite orders)."""
-    ids = ", ".join(f":id{i}" for i in range(n))
     return Sql(
-        f"SELECT * FROM sessions WHERE tenant = :tenant AND session_id IN ({ids})"
-        " ORDER BY session_id {for_update}"
+        select(sessions)
+        .where(
+            sessions.c.tenant == _p("tenant"),
+            sessions.c.session_id.in_([_p(f"id{i}") for i in range(n)]),
+        )
+        .order_by(sessions.c.session_id)
+        .with_for_update()
     )
 
 
 # -- refresh tokens
+TOKEN_COLUMNS = [c.name for c in tokens.columns]
 INSERT_TOKEN = Sql(
-    "INSERT INTO refresh_tokens (token_hash, tenant, session_id, generation, create_us,"
-    " expire_us, superseded) VALUES (:token_hash, :tenant, :session_id, :generation,"
-    " :create_us, :expire_us, :superseded)"
+    insert(tokens).values(
+        {c: _p(c) for c in TOKEN_COLUMNS if c not in ("rotated_us", "successor_sealed")}
+    )
 )
 # The token and its session in one read; on PostgreSQL both rows locked.
 TOKEN_WITH_SESSION = Sql(
-    "SELECT s.*, t.token_hash AS t_token_hash, t.generation AS t_generation,"
-    " t.create_us AS t_create_us, t.expire_us AS t_expire_us, t.rotated_us AS t_rotated_us,"
-    " t.successor_sealed AS t_successor_sealed, t.superseded AS t_superseded"
-    " FROM refresh_tokens t JOIN sessions s ON s.session_id = t.session_id"
-    " WHERE t.token_hash = :h AND t.tenant = :tenant {for_update}"
+    select(sessions, *(tokens.c[c].label(f"t_{c}") for c in TOKEN_COLUMNS))
+    .select_from(tokens.join(sessions, sessions.c.session_id == tokens.c.session_id))
+    .where(tokens.c.token_hash == _p("h"), tokens.c.tenant == _p("tenant"))
+    .with_for_update()
 )
-TOKEN = Sql("SELECT * FROM refresh_tokens WHERE token_hash = :h")
+TOKEN = Sql(select(tokens).where(tokens.c.token_hash == _p("h")))
 ROTATED = Sql(
-    "UPDATE refresh_tokens SET rotated_us = :now, successor_sealed = :sealed WHERE token_hash = :h"
+    update(tokens)
+    .where(tokens.c.token_hash == _p("h"))
+    .values(rotated_us=_p("now"), successor_sealed=_p("sealed"))
 )
 SUPERSEDE = Sql(
-    "UPDATE refresh_tokens SET superseded = :yes WHERE session_id = :session_id"
-    " AND rotated_us IS NULL"
+    update(tokens)
+    .where(tokens.c.session_id == _p("session_id"), tokens.c.rotated_us.is_(None))
+    .values(superseded=_p("yes"))
 )
-TOP_GENERATION = Sql("SELECT max(generation) FROM refresh_tokens WHERE session_id = :session_id")
+TOP_GENERATION = Sql(
+    select(func.max(tokens.c.generation)).where(tokens.c.session_id == _p("session_id"))
+)
 
 # -- idempotency
-FIND_REQUEST = Sql("SELECT * FROM idempotency WHERE tenant = :tenant AND request_id = :request_id")
-DROP_REQUEST = Sql("DELETE FROM idempotency WHERE tenant = :tenant AND request_id = :request_id")
+FIND_REQUEST = Sql(select(requests).where(_by(requests, "tenant", "request_id")))
+DROP_REQUEST = Sql(delete_from(requests).where(_by(requests, "tenant", "request_id")))
 RECORD_REQUEST = Sql(
-    "INSERT INTO idempotency (tenant, request_id, fingerprint, session_id, response_sealed,"
-    " reused, expire_us) VALUES (:tenant, :request_id, :fingerprint, :session_id, :sealed,"
-    " :reused, :expire_us)"
+    insert(requests).values(
+        tenant=_p("tenant"),
+        request_id=_p("request_id"),
+        fingerprint=_p("fingerprint"),
+        session_id=_p("session_id"),
+        response_sealed=_p("sealed"),
+        reused=_p("reused"),
+        expire_us=_p("expire_us"),
+    )
 )
 
 # -- rate limits
-_BUCKET_COLUMNS = ("scope", "window", "tenant", "caller", "subject_id")
+_BUCKET_KEY = ("scope", "window", "tenant", "caller", "subject_id")
 
 
 @cache
 def take_rate_tokens(n: int) -> Sql:
     """One statement takes a token from every bucket at once (one round trip
     on PostgreSQL); RETURNING gives each bucket's new time."""
-    rows = ", ".join(
-        "(" + ", ".join(f":{c}{i}" for c in (*_BUCKET_COLUMNS, "first")) + ")" for i in range(n)
-    )
-    # An absent (or full) bucket starts from now; the interval is carried
-    # in the row as first - now so one statement serves all.
+    rows = [
+        {**{c: _p(f"{c}{i}") for c in _BUCKET_KEY}, "tat_us": _p(f"first{i}")} for i in range(n)
+    ]
+    statement = upsert(buckets).values(rows)
+    now = _p("now")
+    # An absent (or full) bucket starts from now; the interval is carried in
+    # the row as first - now so one statement serves all.
+    later = case((buckets.c.tat_us > now, buckets.c.tat_us), else_=now)
     return Sql(
-        'INSERT INTO rate_buckets (scope, "window", tenant, caller, subject_id, tat_us) '
-        f"VALUES {rows} "
-        'ON CONFLICT (scope, "window", tenant, caller, subject_id) DO UPDATE SET '
-        "tat_us = (CASE WHEN rate_buckets.tat_us > :now THEN rate_buckets.tat_us "
-        "ELSE :now END) + excluded.tat_us - :now "
-        'RETURNING scope, "window", tat_us'
+        statement.on_conflict_do_update(
+            index_elements=[buckets.c[c] for c in _BUCKET_KEY],
+            set_={"tat_us": later + statement.excluded.tat_us - now},
+        ).returning(buckets.c.scope, buckets.c.window, buckets.c.tat_us)
     )
