@@ -3,11 +3,15 @@ decided by the manager's flows over the in-memory repository."""
 
 from __future__ import annotations
 
+import pytest
 from sessionauthority_server.domain import EndReason, State, TerminationReason
 from sessionauthority_server.sessions import create, ending, renew
 from sessionauthority_server.tokens import secret_hash
 
 from .rules_fixtures import Rules, refused
+
+# No database at all: the in-memory repository.
+pytestmark = pytest.mark.backend_independent
 
 
 def test_a_create_writes_an_active_session_its_event_and_a_pair() -> None:

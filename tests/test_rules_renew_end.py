@@ -16,6 +16,9 @@ from sessionauthority_server.tokens import secret_hash
 
 from .rules_fixtures import Rules, refused
 
+# No database at all: the in-memory repository.
+pytestmark = pytest.mark.backend_independent
+
 
 def test_a_renew_rotates_the_refresh_token() -> None:
     r = Rules()
