@@ -19,7 +19,7 @@ from .dialects import (
 )
 from .engine import Clock, Writer
 from .notify import CommitListener
-from .readers import PostgresReader, SqliteReader
+from .readers import PostgresReader, PsycopgReader, SqliteReader
 from .reads import Reader
 from .schema import SchemaState, migrate
 
@@ -111,7 +111,9 @@ class Database:
         else:
             import psycopg
 
-            self.reader = await PostgresReader.open(
+            driver = os.environ.get("SESSION_AUTHORITY_PG_READ_DRIVER", "asyncpg")
+            reader_cls = PsycopgReader if driver == "psycopg" else PostgresReader
+            self.reader = await reader_cls.open(
                 self._target,
                 self._pool_size,
                 connect_timeout=self._connect_timeout,
