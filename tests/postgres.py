@@ -14,7 +14,7 @@ import tempfile
 import uuid
 from pathlib import Path
 
-import asyncpg
+import psycopg
 
 
 def _bindir() -> Path:
@@ -91,9 +91,8 @@ class ThrowawayPostgres:
 
     async def new_database(self) -> str:
         name = "t" + uuid.uuid4().hex[:16]
-        conn = await asyncpg.connect(self.url + "/postgres")
-        try:
+        async with await psycopg.AsyncConnection.connect(
+            self.url + "/postgres", autocommit=True
+        ) as conn:
             await conn.execute(f'CREATE DATABASE "{name}"')
-        finally:
-            await conn.close()
         return f"{self.url}/{name}"

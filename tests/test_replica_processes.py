@@ -10,8 +10,8 @@ import asyncio
 import random
 import threading
 
-import asyncpg
 import grpc
+import psycopg
 from sessionauthority.v1 import session_service_pb2 as pb
 from sessionauthority.v1 import session_service_pb2_grpc as pb_grpc
 from sessionauthority.watch import watch
@@ -67,16 +67,11 @@ async def test_concurrent_writers_on_both_replay_identically(postgres):
         for one_session in results[6:]:
             assert isinstance(one_session, set) and len(one_session) == 1
 
-        conn = await asyncpg.connect(url)
-        try:
-            table = [
-                (r["revision"], r["session_id"], r["type"])
-                for r in await conn.fetch(
-                    "SELECT revision, session_id, type FROM events ORDER BY revision"
-                )
-            ]
-        finally:
-            await conn.close()
+        async with await psycopg.AsyncConnection.connect(url) as conn:
+            cur = await conn.execute(
+                "SELECT revision, session_id, type FROM events ORDER BY revision"
+            )
+            table = [(rev, sid, t) for rev, sid, t in await cur.fetchall()]
         assert [rev for rev, _, _ in table] == list(range(1, len(table) + 1))  # no gap
         assert len(table) == 6 * 15 + 6 * 5 + 8  # creates, revokes, one per request_id
         for stub in stubs:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-import asyncpg
+import psycopg
 import pytest
 from google.protobuf import duration_pb2
 from sessionauthority.v1 import session_service_pb2 as pb
@@ -52,16 +52,12 @@ async def test_a_revoke_on_one_replica_reaches_a_watcher_on_another_at_once(make
 
 
 async def _kill_listeners(database_url: str) -> int:
-    conn = await asyncpg.connect(database_url)
-    try:
-        return len(
-            await conn.fetch(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE application_name = 'session-authority-listener'"
-            )
+    async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as conn:
+        cur = await conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE application_name = 'session-authority-listener'"
         )
-    finally:
-        await conn.close()
+        return len(await cur.fetchall())
 
 
 async def test_killing_the_listener_loses_and_repeats_nothing(make_server):

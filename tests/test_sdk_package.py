@@ -17,7 +17,7 @@ import pytest
 pytestmark = pytest.mark.backend_independent
 
 ROOT = Path(__file__).resolve().parent.parent
-SERVER_ONLY = ["sqlalchemy", "sqlmodel", "asyncpg", "psycopg", "aiosqlite", "alembic",
+SERVER_ONLY = ["sqlalchemy", "sqlmodel", "psycopg", "aiosqlite", "alembic",
                "pydantic_settings", "prometheus_client", "sessionauthority_server"]  # fmt: skip
 
 

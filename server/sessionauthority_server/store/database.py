@@ -19,7 +19,7 @@ from .dialects import (
 )
 from .engine import Clock, Writer
 from .notify import CommitListener
-from .readers import PostgresReader, PsycopgReader, SqliteReader
+from .readers import PostgresReader, SqliteReader
 from .reads import Reader
 from .schema import SchemaState, migrate
 
@@ -111,9 +111,7 @@ class Database:
         else:
             import psycopg
 
-            driver = os.environ.get("SESSION_AUTHORITY_PG_READ_DRIVER", "asyncpg")
-            reader_cls = PsycopgReader if driver == "psycopg" else PostgresReader
-            self.reader = await reader_cls.open(
+            self.reader = await PostgresReader.open(
                 self._target,
                 self._pool_size,
                 connect_timeout=self._connect_timeout,

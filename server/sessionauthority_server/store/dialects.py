@@ -8,8 +8,8 @@ event loop over a read connection of their own: in WAL mode a read never
 waits for the writer, and a primary-key lookup costs microseconds, less
 than any hop to a thread.
 
-PostgreSQL: psycopg (sync, in pipeline mode) on the writer threads; reads through an asyncpg
-pool on the event loop, one await per read.
+PostgreSQL: psycopg, sync and in pipeline mode on the writer threads, async
+for reads on the event loop (a pool of its own, one await per read).
 """
 
 from __future__ import annotations

@@ -16,7 +16,6 @@ which catches up on anything committed while nobody was listening.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -68,25 +67,26 @@ class CommitListener:
             finally:
                 self.connected.clear()
                 if conn is not None:
-                    # Not close(): it awaits the server, and a task being
-                    # cancelled must not wait on a database that may be gone.
-                    conn.terminate()
+                    # Not close(), a coroutine: a task being cancelled must
+                    # not wait on a database that may be gone.
+                    conn.pgconn.finish()
             self.reconnects += 1
             await asyncio.sleep(backoff)
             backoff = min(backoff * 2, self._max_backoff)
 
     async def _connect(self) -> Any:
-        import asyncpg
+        import psycopg
 
-        conn = await asyncpg.connect(
+        conn = await psycopg.AsyncConnection.connect(
             self._dsn,
-            timeout=self._connect_timeout,
-            server_settings={"application_name": APPLICATION_NAME},
+            autocommit=True,
+            connect_timeout=max(1, round(self._connect_timeout)),
+            application_name=APPLICATION_NAME,
         )
-        await conn.add_listener(CHANNEL, self._on_notice)
+        await conn.execute(f"LISTEN {CHANNEL}")
         return conn
 
-    def _on_notice(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
+    def _on_notice(self, payload: str) -> None:
         # The payload is the batch's last revision: how far the tailer is behind.
         try:
             self._wake(int(payload))
@@ -95,13 +95,17 @@ class CommitListener:
 
     async def _hold(self, conn: Any) -> None:
         """Returns when the connection is gone. A closed socket is seen at
-        once; a silent one (a dead peer) by a ping each check interval."""
-        lost = asyncio.Event()
-        conn.add_termination_listener(lambda _conn: lost.set())
-        while not conn.is_closed():
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(self._check_interval):
-                    await lost.wait()
-            if lost.is_set() or conn.is_closed():
+        once (the wait for notices fails); a silent one (a dead peer) by a
+        ping after each check interval."""
+        import psycopg
+
+        while True:
+            try:
+                async for notice in conn.notifies(timeout=self._check_interval):
+                    self._on_notice(notice.payload)
+            except psycopg.OperationalError:
                 return
-            await conn.fetchval("SELECT 1", timeout=self._check_interval * 5)
+            if conn.closed:
+                return
+            async with asyncio.timeout(self._check_interval * 5):
+                await conn.execute("SELECT 1")

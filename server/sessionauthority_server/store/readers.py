@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import threading
-from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -96,73 +95,7 @@ class SqliteReader:
             db.close()
 
 
-def _unavailable_errors() -> tuple[type[BaseException], ...]:
-    import asyncpg
-
-    return (
-        OSError,  # refused, reset, unreachable
-        TimeoutError,
-        asyncpg.exceptions.PostgresConnectionError,
-        asyncpg.exceptions.InterfaceError,  # the connection is closed
-        asyncpg.exceptions.OperatorInterventionError,  # shutdown, statement timeout
-        asyncpg.exceptions.InsufficientResourcesError,  # too many connections
-    )
-
-
 class PostgresReader:
-    def __init__(self, pool: Any) -> None:
-        self._pool = pool
-        self._unavailable = _unavailable_errors()
-
-    @classmethod
-    async def open(
-        cls, dsn: str, size: int, *, connect_timeout: float, statement_timeout_ms: int
-    ) -> PostgresReader:
-        import asyncpg
-
-        pool = await asyncpg.create_pool(
-            dsn,
-            min_size=1,
-            max_size=size,
-            timeout=connect_timeout,
-            # The server's limit, and a client one a little later for a
-            # server that stopped answering altogether.
-            command_timeout=statement_timeout_ms / 1000 + 1 if statement_timeout_ms else None,
-            server_settings={"statement_timeout": str(statement_timeout_ms)},
-        )
-        return cls(pool)
-
-    async def _call(
-        self, read: Callable[..., Awaitable[Any]], sql: Sql, params: dict[str, Any]
-    ) -> Any:
-        text, args = sql.asyncpg(params)
-        try:
-            return await read(text, *args)
-        except self._unavailable:
-            pass  # perhaps a pooled connection from before a restart: once more
-        try:
-            return await read(text, *args)
-        except self._unavailable as exc:
-            raise storage_unavailable(type(exc).__name__) from exc
-
-    async def one(self, sql: Sql, **params: Any) -> Any:
-        return await self._call(self._pool.fetchrow, sql, params)
-
-    async def all(self, sql: Sql, **params: Any) -> list[Any]:
-        return list(await self._call(self._pool.fetch, sql, params))
-
-    async def scalar(self, sql: Sql, **params: Any) -> Any:
-        return await self._call(self._pool.fetchval, sql, params)
-
-    def connections(self) -> tuple[int, int]:
-        size = self._pool.get_size()
-        return size, size - self._pool.get_idle_size()
-
-    async def close(self) -> None:
-        await self._pool.close()
-
-
-class PsycopgReader:
     """Reads over psycopg's async connections, in a pool of its own: `size`
     slots in a LIFO queue, each holding an open connection or None until
     one is needed, so the busiest connections stay warm and the pool only
@@ -195,7 +128,7 @@ class PsycopgReader:
     @classmethod
     async def open(
         cls, dsn: str, size: int, *, connect_timeout: float, statement_timeout_ms: int
-    ) -> PsycopgReader:
+    ) -> PostgresReader:
         reader = cls(
             dsn, size, connect_timeout=connect_timeout, statement_timeout_ms=statement_timeout_ms
         )
@@ -241,7 +174,7 @@ class PsycopgReader:
                 conn = None
                 conn = await self._connect()
             async with asyncio.timeout(self._timeout):
-                cur = await conn.execute(sql.psycopg, params, prepare=True)
+                cur = await conn.execute(*sql.psycopg(params), prepare=True)
                 if fetch == "one":
                     row = await cur.fetchone()
                 elif fetch == "all":

@@ -1,5 +1,5 @@
 """Rows <-> domain objects. Rows are read by column name (sqlite3.Row,
-psycopg dict rows and asyncpg Records all allow it)."""
+and psycopg dict rows both allow it)."""
 
 from __future__ import annotations
 

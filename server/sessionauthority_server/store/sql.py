@@ -1,7 +1,7 @@
 """A statement, built with SQLAlchemy (a Core expression over the SQLModel
 tables in models.py, or `text()` where Core has no word for it, such as
 PostgreSQL's array unnest), compiled once per driver and kept: sqlite3
-takes `:name`, psycopg `%(name)s`, asyncpg `$n`. Row locks are Core's
+takes `:name`, psycopg `%(name)s`. Row locks are Core's
 `with_for_update()`, which SQLite (one writer for the whole file) has no
 syntax for and does not need: its compiler leaves them out.
 
@@ -14,15 +14,13 @@ from typing import Any
 
 from sqlalchemy import Executable, text
 from sqlalchemy.dialects import sqlite
-from sqlalchemy.dialects.postgresql import asyncpg as pg_asyncpg
 from sqlalchemy.dialects.postgresql import psycopg as pg_psycopg
 from sqlalchemy.engine import Dialect
 
 _SQLITE = sqlite.dialect(paramstyle="named")
 _PSYCOPG = pg_psycopg.dialect()
-_ASYNCPG = pg_asyncpg.dialect()
 
-Compiled = tuple[str, dict[str, Any], tuple[str, ...]]
+Compiled = tuple[str, dict[str, Any]]
 
 
 def _compile(statement: Any, dialect: Dialect) -> Compiled:
@@ -30,11 +28,11 @@ def _compile(statement: Any, dialect: Dialect) -> Compiled:
     # Values the statement carries itself (a LIMIT 1, SQLite's OFFSET -1):
     # merged under the caller's parameters.
     fixed = {k: v for k, v in compiled.params.items() if v is not None}
-    return str(compiled), fixed, tuple(compiled.positiontup or ())
+    return str(compiled), fixed
 
 
 class Sql:
-    __slots__ = ("_asyncpg", "_psycopg", "_sqlite", "statement")
+    __slots__ = ("_psycopg", "_sqlite", "statement")
 
     def __init__(self, statement: str | Executable) -> None:
         self.statement = (
@@ -42,7 +40,6 @@ class Sql:
         )
         self._sqlite: Compiled | None = None
         self._psycopg: Compiled | None = None
-        self._asyncpg: Compiled | None = None
 
     @property
     def text(self) -> str:
@@ -52,18 +49,11 @@ class Sql:
     def sqlite(self, params: dict[str, Any] | None) -> tuple[str, dict[str, Any]]:
         if self._sqlite is None:
             self._sqlite = _compile(self.statement, _SQLITE)
-        sql, fixed, _ = self._sqlite
+        sql, fixed = self._sqlite
         return sql, {**fixed, **params} if fixed and params is not None else (params or fixed)
 
     def psycopg(self, params: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         if self._psycopg is None:
             self._psycopg = _compile(self.statement, _PSYCOPG)
-        sql, fixed, _ = self._psycopg
+        sql, fixed = self._psycopg
         return sql, {**fixed, **params} if fixed else params
-
-    def asyncpg(self, params: dict[str, Any]) -> tuple[str, list[Any]]:
-        if self._asyncpg is None:
-            self._asyncpg = _compile(self.statement, _ASYNCPG)
-        sql, fixed, names = self._asyncpg
-        merged = {**fixed, **params} if fixed else params
-        return sql, [merged[n] for n in names]
