@@ -18,6 +18,8 @@ from sessionauthority.v1 import (
     subject_service_pb2_grpc,
 )
 
+from .calls.sessions import SessionCalls
+from .calls.subjects import SubjectCalls
 from .config import Settings, is_loopback
 from .events import Hub
 from .metrics import Metrics, MetricsInterceptor
@@ -224,10 +226,15 @@ async def create_server(
         interceptors=interceptors,
         maximum_concurrent_rpcs=settings.max_concurrent_rpcs or settings.max_watch_streams + 4096,
     )
+    # One implementation of every RPC, for gRPC and for Connect alike.
+    session_calls = SessionCalls(manager, store, hub)
+    subject_calls = SubjectCalls(manager)
     session_service_pb2_grpc.add_SessionServiceServicer_to_server(
-        SessionServicer(manager, hub), server
+        SessionServicer(session_calls), server
     )
-    subject_service_pb2_grpc.add_SubjectServiceServicer_to_server(SubjectServicer(manager), server)
+    subject_service_pb2_grpc.add_SubjectServiceServicer_to_server(
+        SubjectServicer(subject_calls), server
+    )
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     add_reflection(server)

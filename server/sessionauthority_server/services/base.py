@@ -1,12 +1,12 @@
-"""What every servicer method shares: the caller's tenant, and turning
-exceptions into a clear gRPC status instead of UNKNOWN."""
+"""What every servicer method shares: the gRPC face of a transport-neutral
+call (calls/), turning its DomainError into a status with rich details, and
+anything else into INTERNAL instead of UNKNOWN."""
 
 from __future__ import annotations
 
-import functools
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import grpc
 
@@ -16,33 +16,27 @@ from .status import to_status
 
 log = logging.getLogger("sessionauthority.rpc")
 
-Req = TypeVar("Req")
-Resp = TypeVar("Resp")
+Method = Callable[[Any, Any, grpc.aio.ServicerContext], Awaitable[Any]]
 
 
-def tenant_of(context: grpc.aio.ServicerContext) -> str:
-    """The calling API key's tenant (set by the auth interceptor)."""
-    return CALLER.get().tenant
+def unary(name: str) -> Method:
+    """A servicer method that relays to `self.calls.<name>(request, caller)`."""
 
-
-def unary(
-    method: Callable[[Any, Req, grpc.aio.ServicerContext], Awaitable[Resp]],
-) -> Callable[[Any, Req, grpc.aio.ServicerContext], Awaitable[Resp]]:
-    @functools.wraps(method)
-    async def wrapper(self: Any, request: Req, context: grpc.aio.ServicerContext) -> Resp:
+    async def method(self: Any, request: Any, context: grpc.aio.ServicerContext) -> Any:
         try:
-            return await method(self, request, context)
+            return await getattr(self.calls, name)(request, CALLER.get())
         except DomainError as exc:
             await abort(context, exc)
         except grpc.aio.AbortError:
             raise
         except Exception:
             # Never echo internals to the caller; the log has the traceback.
-            log.exception("unexpected error in %s", method.__name__)
+            log.exception("unexpected error in %s", name)
             await abort(context, internal())
         raise AssertionError("unreachable")
 
-    return wrapper
+    method.__name__ = name
+    return method
 
 
 async def abort(context: grpc.aio.ServicerContext, exc: DomainError) -> None:

@@ -1,0 +1,1 @@
+"""The RPCs, transport-neutral: see calls/sessions.py."""
