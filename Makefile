@@ -6,6 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 50051
+HTTP_PORT ?= 8080
 
 .PHONY: run test test-python test-typescript test-go test-java conformance lint generate check-generated bench clean
 
@@ -17,7 +18,7 @@ $(STAMP): pyproject.toml clients/python/pyproject.toml
 	touch $@
 
 run: $(STAMP)
-	$(BIN)/session-authority serve --host $(HOST) --port $(PORT)
+	$(BIN)/session-authority serve --host $(HOST) --port $(PORT) --http-port $(HTTP_PORT)
 
 test: test-python test-typescript test-go test-java conformance
 

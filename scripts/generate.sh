@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Regenerates every client's stubs from protos/: Python into clients/python
-# (grpc_tools.protoc: buf cannot run the grpc python plugin) and TypeScript
+# (grpc_tools.protoc: buf cannot run the grpc python plugin; the Connect
+# stubs, *_connect.py, come from protoc-gen-connectrpc over google.protobuf)
+# and TypeScript
 # into clients/typescript/src/gen (buf with the locally installed
 # protoc-gen-es, see buf.gen.yaml), and Java into clients/java/src/gen
 # (protoc with Debian's grpc-java plugin). Output trees mirror the proto packages.
@@ -10,13 +12,14 @@ PY="${PYTHON:-.venv/bin/python}"
 # protoc finds the mypy plugins on PATH, next to the interpreter; buf is there too.
 export PATH="$(dirname "$PY"):$PATH"
 out=clients/python
-find "$out/sessionauthority/v1" -name '*_pb2*.py*' -delete
+find "$out/sessionauthority/v1" \( -name '*_pb2*.py*' -o -name '*_connect.py' \) -delete
 "$PY" -m grpc_tools.protoc \
   -I protos \
   --python_out="$out" \
   --grpc_python_out="$out" \
   --mypy_out="$out" \
   --mypy_grpc_out="$out" \
+  --connectrpc_out="$out" --connectrpc_opt=protobuf=google \
   protos/sessionauthority/v1/*.proto
 
 bash scripts/npm_ci.sh

@@ -41,6 +41,8 @@ class Harness:
     db_path: Path  # SQLite's file (on PostgreSQL, never created)
     target: str
     database_url: str
+    # "http://127.0.0.1:PORT" when the server was made with http=True.
+    http_url: str = ""
 
 
 ServerFactory = Callable[..., Any]
@@ -122,7 +124,7 @@ async def make_server(
     if backend == "postgresql":
         pg_url = await request.getfixturevalue("postgres").new_database()
 
-    async def factory(db_name: str = "sa.db", **overrides: Any) -> Harness:
+    async def factory(db_name: str = "sa.db", http: bool = False, **overrides: Any) -> Harness:
         # Every server of one test shares one database, as replicas would.
         db_path = tmp_path / db_name
         if pg_url:
@@ -135,7 +137,12 @@ async def make_server(
             **overrides,
         )
         clock = FakeClock()
-        app = await create_server(settings, clock=clock, address="127.0.0.1:0")
+        app = await create_server(
+            settings,
+            clock=clock,
+            address="127.0.0.1:0",
+            http_address="127.0.0.1:0" if http else None,
+        )
         target = f"127.0.0.1:{app.port}"
         channel = grpc.aio.insecure_channel(target)
         h = Harness(
@@ -147,6 +154,7 @@ async def make_server(
             db_path,
             target,
             url,
+            f"http://127.0.0.1:{app.http.port}" if app.http else "",
         )
         started.append(h)
         return h

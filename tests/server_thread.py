@@ -14,7 +14,7 @@ from .conftest import FakeClock, backend_settings
 
 
 class ServerThread:
-    def __init__(self, database_url: str, **overrides: Any) -> None:
+    def __init__(self, database_url: str, http: bool = False, **overrides: Any) -> None:
         self.clock = FakeClock()
         self.database_url = database_url
         self.loop = asyncio.new_event_loop()
@@ -23,8 +23,16 @@ class ServerThread:
         settings = Settings(
             database_url=database_url, **{**backend_settings(database_url), **overrides}
         )
-        self.app: App = self._run(create_server(settings, clock=self.clock, address="127.0.0.1:0"))
+        self.app: App = self._run(
+            create_server(
+                settings,
+                clock=self.clock,
+                address="127.0.0.1:0",
+                http_address="127.0.0.1:0" if http else None,
+            )
+        )
         self.target = f"127.0.0.1:{self.app.port}"
+        self.http_url = f"http://127.0.0.1:{self.app.http.port}" if self.app.http else ""
 
     def _run(self, coro):  # type: ignore[no-untyped-def]
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result(30)

@@ -45,9 +45,13 @@ async def test_metrics_after_a_few_calls(make_server):
     await w.progress()
 
     m = await scrape(port)
-    create_ok = (("code", "OK"), ("method", "SessionService/CreateSession"))
+    create_ok = (("code", "OK"), ("method", "SessionService/CreateSession"), ("transport", "grpc"))
     assert m[("sessionauthority_rpc_total", create_ok)] == 2
-    not_found = (("code", "NOT_FOUND"), ("method", "SessionService/GetSession"))
+    not_found = (
+        ("code", "NOT_FOUND"),
+        ("method", "SessionService/GetSession"),
+        ("transport", "grpc"),
+    )
     assert m[("sessionauthority_rpc_total", not_found)] == 1
     assert m[("sessionauthority_rpc_duration_seconds_count", create_ok)] == 2
     assert m[("sessionauthority_watch_streams", ())] == 1

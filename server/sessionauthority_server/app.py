@@ -22,6 +22,8 @@ from .calls.sessions import SessionCalls
 from .calls.subjects import SubjectCalls
 from .config import Settings, is_loopback
 from .events import Hub
+from .http.assemble import connect_app
+from .http.server import HttpServer, start_http
 from .metrics import Metrics, MetricsInterceptor
 from .reaper import Reaper
 from .services.auth import Authenticator, AuthInterceptor
@@ -141,12 +143,26 @@ class App:
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     metrics: Metrics | None = None
     metrics_port: int = 0
+    http: HttpServer | None = None
+    draining: bool = False
+
+    async def ready(self) -> bool:
+        """For /healthz: serving, and the database answers (within 2 s)."""
+        if self.draining:
+            return False
+        try:
+            async with asyncio.timeout(2.0):
+                await self.store.current_revision()
+        except Exception:
+            return False
+        return True
 
     async def stop(self, grace: float | None = None) -> None:
         """Drains: NOT_SERVING first so balancers move away; watch streams get
         a final progress and UNAVAILABLE (they never end by themselves); other
         in-flight calls get `grace` seconds; then background work and the
         database stop."""
+        self.draining = True
         await self.health.enter_graceful_shutdown()
         # One budget for both steps: a watcher that does not read must not
         # add its wait to the unary calls' grace.
@@ -154,7 +170,10 @@ class App:
         deadline = asyncio.get_running_loop().time() + budget
         await self.hub.close(wait_seconds=budget)
         left = max(0.0, deadline - asyncio.get_running_loop().time())
-        await self.server.stop(left if grace is not None else None)
+        stops = [self.server.stop(left if grace is not None else None)]
+        if self.http is not None:
+            stops.append(self.http.close(left))
+        await asyncio.gather(*stops)
         for task in self.tasks:
             task.cancel()
         for task in self.tasks:
@@ -166,9 +185,14 @@ class App:
 
 
 async def create_server(
-    settings: Settings, *, clock: Clock = system_clock, address: str | None = None
+    settings: Settings,
+    *,
+    clock: Clock = system_clock,
+    address: str | None = None,
+    http_address: str | None = None,
 ) -> App:
-    """Builds and starts a server; port 0 picks a free port (tests use it)."""
+    """Builds and starts a server; port 0 picks a free port (tests use it).
+    HTTP (Connect) is on when HTTP_PORT is set or `http_address` is given."""
     try:
         credentials = server_credentials(settings)
     except TlsConfigError as exc:
@@ -247,6 +271,21 @@ async def create_server(
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
     log.info("serving on %s (database %s)", address.rsplit(":", 1)[0] + f":{port}", db.dialect)
     app = App(server, port, store, manager, hub, health_servicer, tasks, metrics)
+    if http_address is None and settings.http_port:
+        http_address = f"{address.rsplit(':', 1)[0]}:{settings.http_port}"
+    if http_address is not None:
+        limit = settings.max_concurrent_rpcs or settings.max_watch_streams + 4096
+        http_host, http_port = http_address.rsplit(":", 1)
+        http_app = connect_app(
+            session_calls, subject_calls, auth, metrics, settings, limit, app.ready,
+            loopback=is_loopback(http_host),
+        )  # fmt: skip
+        try:
+            app.http = await start_http(http_app, settings, http_host, int(http_port))
+        except OSError as exc:
+            await app.stop(0)
+            raise ConfigError(f"cannot serve HTTP on {http_address}: {exc}") from None
+        log.info("HTTP (Connect) on %s:%d", http_host, app.http.port)
     if metrics is not None:
         host = settings.metrics_host or address.rsplit(":", 1)[0].strip("[]")
         try:

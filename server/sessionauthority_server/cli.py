@@ -29,7 +29,16 @@ def _settings(args: argparse.Namespace) -> Settings:
         k: v
         for k, v in vars(args).items()
         if k
-        in ("host", "port", "database_url", "tls_cert", "tls_key", "tls_client_ca", "metrics_port")
+        in (
+            "host",
+            "port",
+            "database_url",
+            "tls_cert",
+            "tls_key",
+            "tls_client_ca",
+            "metrics_port",
+            "http_port",
+        )
         and v is not None
     }
     return Settings(**overrides)
@@ -42,6 +51,9 @@ async def serve(settings: Settings) -> int:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     print(f"session-authority serving on {settings.host}:{app.port}", flush=True)
+    if app.http is not None:
+        scheme = "https" if settings.tls_cert else "http"
+        print(f"session-authority HTTP on {scheme}://{settings.host}:{app.http.port}", flush=True)
     nag = None
     if not is_loopback(settings.host) and not settings.tls_cert:
         nag = asyncio.create_task(_warn_plaintext(settings.host))
@@ -177,6 +189,9 @@ def main(argv: list[str] | None = None) -> int:
     p_serve.add_argument("--tls-client-ca", help="PEM CA: require client certificates (mTLS)")
     p_serve.add_argument(
         "--metrics-port", type=int, help="serve Prometheus metrics on this port (default off)"
+    )
+    p_serve.add_argument(
+        "--http-port", type=int, help="serve Connect (HTTP, JSON) and /healthz here (default off)"
     )
     p_watch = sub.add_parser("watch", help="print session events as they commit")
     p_watch.add_argument("--target", default="127.0.0.1:50051", help="server host:port")

@@ -90,6 +90,12 @@ class Settings(BaseSettings):
     # Empty host: the address the gRPC server listens on.
     metrics_port: int = Field(default=0, ge=0, le=65535)
     metrics_host: str = ""
+    # The Connect protocol (HTTP/1.1 and HTTP/2, JSON and binary) and
+    # /healthz on this port, on the gRPC port's host, TLS and keys (0: off).
+    http_port: int = Field(default=0, ge=0, le=65535)
+    # The whole request body must arrive within this long (a slow body is
+    # refused, not waited on).
+    http_body_timeout_seconds: float = Field(default=10.0, gt=0)
     # How long SIGTERM waits for in-flight calls.
     shutdown_grace_seconds: float = Field(default=10.0, ge=0)
 

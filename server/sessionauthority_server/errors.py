@@ -217,3 +217,14 @@ def too_many_watches(limit: int) -> DomainError:
         f"this server already holds {limit} watch streams; try another replica or later",
         limit,
     )
+
+
+def too_many_calls(limit: int) -> DomainError:
+    """More calls in flight on one server than MAX_CONCURRENT_RPCS allows."""
+    return DomainError(
+        Kind.RESOURCE_EXHAUSTED,
+        "TOO_MANY_CALLS",
+        f"this server already has {limit} calls in flight; retry shortly or try another replica",
+        metadata={"limit": str(limit)},
+        retry_after_seconds=1.0,
+    )

@@ -27,13 +27,14 @@ class Metrics:
     def __init__(self) -> None:
         r = self.registry = CollectorRegistry()
         self.rpcs = Counter(
-            "sessionauthority_rpc", "RPCs finished, by method and status code",
-            ["method", "code"], registry=r,
+            "sessionauthority_rpc",
+            "RPCs finished, by method, status code and transport (grpc, connect)",
+            ["method", "code", "transport"], registry=r,
         )  # fmt: skip
         self.latency = Histogram(
             "sessionauthority_rpc_duration_seconds",
-            "RPC latency by method and status code (a watch stream: its whole life)",
-            ["method", "code"], buckets=_LATENCY_BUCKETS, registry=r,
+            "RPC latency by method, status code and transport (a watch stream: its whole life)",
+            ["method", "code", "transport"], buckets=_LATENCY_BUCKETS, registry=r,
         )  # fmt: skip
         self.streams = Gauge(
             "sessionauthority_watch_streams", "Open WatchSessions streams on this replica",
@@ -169,5 +170,5 @@ class MetricsInterceptor(grpc.aio.ServerInterceptor):
             code = "CANCELLED"
             raise
         finally:
-            self._m.rpcs.labels(method, code).inc()
-            self._m.latency.labels(method, code).observe(time.perf_counter() - started)
+            self._m.rpcs.labels(method, code, "grpc").inc()
+            self._m.latency.labels(method, code, "grpc").observe(time.perf_counter() - started)
