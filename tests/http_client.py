@@ -107,3 +107,13 @@ async def read_envelope(stream: asyncio.StreamReader) -> tuple[int, Any]:
     head = await asyncio.wait_for(stream.readexactly(5), 10)
     flags, size = struct.unpack(">BI", head)
     return flags, json.loads(await asyncio.wait_for(stream.readexactly(size), 10))
+
+
+async def stop(proc: asyncio.subprocess.Process) -> None:
+    """Ends a curl that may have ended by itself (the stream's end)."""
+    if proc.returncode is None:
+        try:
+            proc.kill()
+        except ProcessLookupError:
+            pass
+    await proc.wait()

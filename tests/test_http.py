@@ -17,7 +17,7 @@ from google.rpc import error_details_pb2
 from sessionauthority.v1 import session_service_pb2 as pb
 
 from .helpers import create
-from .http_client import SESSIONS, envelope, post, read_envelope
+from .http_client import SESSIONS, envelope, post, read_envelope, stop
 from .test_metrics import free_port, scrape
 
 pytestmark = pytest.mark.skipif(shutil.which("curl") is None, reason="needs curl")
@@ -156,8 +156,7 @@ async def test_the_call_limit_counts_streams(make_server):
         assert (refused.code, refused.reason) == ("resource_exhausted", "TOO_MANY_CALLS")
         assert "RetryInfo" in refused.details()
     finally:
-        watch.kill()
-        await watch.wait()
+        await stop(watch)
 
 
 async def _curl_watch(url: str, request: dict, *args: str) -> asyncio.subprocess.Process:
@@ -192,8 +191,7 @@ async def test_watch_streams_to_curl(make_server, version):
                 seen.append(message["event"]["type"])
         assert seen == ["SESSION_EVENT_TYPE_CREATED", "SESSION_EVENT_TYPE_REVOKED"]
     finally:
-        watch.kill()
-        await watch.wait()
+        await stop(watch)
 
 
 async def test_a_watch_error_is_the_end_of_stream_message(make_server):

@@ -4,6 +4,8 @@ signed is refused at the handshake."""
 
 from __future__ import annotations
 
+import asyncio
+import shutil
 from pathlib import Path
 
 import grpc
@@ -96,3 +98,36 @@ async def test_a_key_file_others_can_read_is_refused(make_server, tmp_path):
     key_file.chmod(0o644)
     with pytest.raises(ConfigError, match="chmod 600"):
         await make_server(db_name="k.db")
+
+
+async def _curl_create(url: str, *tls_args: str) -> tuple[int, str]:
+    proc = await asyncio.create_subprocess_exec(
+        "curl", "-sS", "-o", "-", "-w", "\n%{http_code}", *tls_args,
+        "-H", "content-type: application/json", "-d", '{"subjectId":"tls"}',
+        url + "/sessionauthority.v1.SessionService/CreateSession",
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, _err = await asyncio.wait_for(proc.communicate(), 30)
+    return proc.returncode or 0, out.decode().rsplit("\n", 1)[-1]
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="needs curl")
+async def test_the_http_port_uses_the_same_tls_and_client_ca(make_server, pki, tmp_path):
+    f = pki["files"]
+    h = await make_server(
+        http=True, tls_cert=f["server.pem"], tls_key=f["server.key"], tls_client_ca=f["ca.pem"]
+    )
+    https = h.http_url.replace("http://127.0.0.1", "https://localhost")
+    cert, key = pki["client"]
+    (tmp_path / "client.pem").write_bytes(cert)
+    (tmp_path / "client.key").write_bytes(key)
+    client = ("--cert", str(tmp_path / "client.pem"), "--key", str(tmp_path / "client.key"))
+    assert await _curl_create(https, "--cacert", f["ca.pem"], *client) == (0, "200")
+    # Over HTTP/2 (ALPN) too.
+    assert await _curl_create(https, "--http2", "--cacert", f["ca.pem"], *client) == (0, "200")
+    # No client certificate: refused at the handshake, as on the gRPC port.
+    rc, _ = await _curl_create(https, "--cacert", f["ca.pem"])
+    assert rc != 0
+    # Plaintext to the TLS port gets no answer.
+    rc, code = await _curl_create(h.http_url)
+    assert rc != 0 or code != "200"

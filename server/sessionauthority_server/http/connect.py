@@ -78,6 +78,7 @@ class SessionConnect:
             await sent
 
         task = asyncio.create_task(self.calls.watch_sessions(request, CALLER.get(), write))
+        getter: asyncio.Future[Any] | None = None
         try:
             while True:
                 getter = asyncio.ensure_future(slot.get())
@@ -97,6 +98,9 @@ class SessionConnect:
                 log.error("unexpected error in WatchSessions", exc_info=error)
                 raise connect_error(internal())
         finally:
+            # The client left (the library closes this generator): end both.
+            if getter is not None and not getter.done():
+                getter.cancel()
             if not task.done():
                 task.cancel()
                 await asyncio.gather(task, return_exceptions=True)
