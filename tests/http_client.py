@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import json
+import os
+import signal
 import struct
 import urllib.error
 import urllib.request
@@ -109,11 +112,15 @@ async def read_envelope(stream: asyncio.StreamReader) -> tuple[int, Any]:
     return flags, json.loads(await asyncio.wait_for(stream.readexactly(size), 10))
 
 
-async def stop(proc: asyncio.subprocess.Process) -> None:
-    """Ends a curl that may have ended by itself (the stream's end)."""
+async def stop(proc: asyncio.subprocess.Process, *, group: bool = False) -> None:
+    """Ends a curl that may have ended by itself (the stream's end). `group`:
+    the process leads its own session (start_new_session=True), as a shell
+    running a pipeline does; all of it ends, or its children would hold
+    the pipe open and wait() would never return."""
     if proc.returncode is None:
-        try:
-            proc.kill()
-        except ProcessLookupError:
-            pass
+        with contextlib.suppress(ProcessLookupError):
+            if group:
+                os.killpg(proc.pid, signal.SIGKILL)
+            else:
+                proc.kill()
     await proc.wait()

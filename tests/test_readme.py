@@ -18,6 +18,8 @@ import pytest
 # runs on both databases in the modules that test that call.
 pytestmark = pytest.mark.backend_independent
 
+from .http_client import read_envelope, stop
+
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text()
 BLOCK = re.compile(r"^```(\w*)\n(.*?)^```", re.S | re.M)
@@ -156,3 +158,48 @@ def _free_port() -> int:
             except OSError:
                 continue
             return port
+
+
+async def test_http_curl_examples_run_as_written(make_server):
+    """The "HTTP and JSON" section: every curl block, as written, against a
+    real server's HTTP port (only the address moves)."""
+    h = await make_server(http=True)
+    create, validate, revoke, error, watch = blocks("sh", "127.0.0.1:8080")
+    (shown_error,) = [b for b in blocks("json", '"code"') if "ses_missing" in b]
+    values: dict[str, str] = {}
+
+    def command(block: str) -> str:
+        text = block.replace("http://127.0.0.1:8080", h.http_url)
+        for name, value in values.items():
+            text = text.replace(f"<{name}>", value)
+        assert "<" not in text, text
+        return text
+
+    async def curl(block: str) -> dict:
+        return json.loads(await run("bash", "-c", command(block)))
+
+    created = await curl(create)
+    assert created["session"]["subjectId"] == "user-42"
+    values["ACCESS_TOKEN"] = created["tokens"]["accessToken"]
+    values["SESSION_ID"] = created["session"]["sessionId"]
+    assert (await curl(validate))["valid"] is True
+
+    # The watch, started before the revocation it must show.
+    proc = await asyncio.create_subprocess_exec(
+        "bash", "-c", command(watch), cwd=ROOT, stdout=asyncio.subprocess.PIPE,
+        start_new_session=True,
+    )  # fmt: skip
+    try:
+        assert proc.stdout is not None
+        flags, first = await read_envelope(proc.stdout)
+        assert flags == 0 and "progress" in first
+        revoked = await curl(revoke)
+        assert revoked["session"]["endReason"] == "END_REASON_LOGOUT"
+        _flags, message = await read_envelope(proc.stdout)
+        assert message["event"]["type"] == "SESSION_EVENT_TYPE_REVOKED"
+        assert message["event"]["session"]["sessionId"] == values["SESSION_ID"]
+    finally:
+        await stop(proc, group=True)
+
+    # The error body, exactly as the README shows it.
+    assert await curl(error) == json.loads(shown_error)
