@@ -104,7 +104,13 @@ class HttpApp:
                 message += "application/connect+json or application/connect+proto (streams)"
                 await respond(send, 415, {"code": "invalid_argument", "message": message})
             else:
-                await app(scope, _body_deadline(receive, self._body_timeout), send)
+                try:
+                    await app(
+                        scope, _body_deadline(receive, self._body_timeout), _stall_guard(send)
+                    )
+                except _Stalled:
+                    # Returning with the response unfinished closes the connection.
+                    log.info("closed a connection whose client stopped reading: %s", path)
             return
         for prefix, mounted in self.mounts.items():
             if path.startswith(prefix) or path + "/" == prefix:
@@ -120,6 +126,28 @@ class HttpApp:
         if origin and origin != "null" and _host_name(urlsplit(origin).netloc) != host:
             return "cross-origin requests are not served"
         return ""
+
+
+# A response write blocked this long means the client stopped reading (the
+# socket buffers are full): over HTTP/1.1 nothing more, not even the error,
+# can reach it, so the connection is closed. The watch hub has by then ended
+# the stream's subscription (WATCH_TOO_SLOW), as it does on gRPC.
+STALL_SECONDS = 30.0
+
+
+class _Stalled(Exception):
+    pass
+
+
+def _stall_guard(send: Send) -> Send:
+    async def guarded(message: dict[str, Any]) -> None:
+        try:
+            async with asyncio.timeout(STALL_SECONDS):
+                await send(message)
+        except TimeoutError:
+            raise _Stalled from None
+
+    return guarded
 
 
 def _body_deadline(receive: Receive, seconds: float) -> Receive:
