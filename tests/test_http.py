@@ -74,6 +74,10 @@ async def test_errors_carry_reason_metadata_and_field_violations(make_server):
     violations = bad.details()["BadRequest"]
     assert isinstance(violations, error_details_pb2.BadRequest)
     assert [v.field for v in violations.field_violations] == ["page_size"]
+    # The same details, readable: Connect's `debug` JSON beside each value.
+    debug = {d["type"]: d["debug"] for d in bad.json()["details"]}
+    assert debug["google.rpc.BadRequest"]["fieldViolations"][0]["field"] == "page_size"
+    assert debug["google.rpc.ErrorInfo"]["reason"] == "INVALID_ARGUMENT"
 
 
 async def test_rate_limit_answers_with_retry_info(make_server):
