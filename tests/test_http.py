@@ -249,3 +249,53 @@ async def test_metrics_count_each_transport(make_server):
         ("transport", "connect"),
     )
     assert m[("sessionauthority_rpc_total", missing)] == 1
+
+
+# What a browser or an edge runtime does: fetch() with a streamed body
+# reader, Connect envelopes parsed by hand, one JSON line out per message.
+FETCH_WATCH = r"""
+const [url, request] = process.argv.slice(1); // node -e: no script path
+const body = new TextEncoder().encode(request);
+const frame = new Uint8Array(5 + body.length);
+new DataView(frame.buffer).setUint32(1, body.length);
+frame.set(body, 5);
+const res = await fetch(url, {
+  method: "POST", headers: { "content-type": "application/connect+json" }, body: frame,
+});
+const reader = res.body.getReader();
+let buf = new Uint8Array(0);
+for (;;) {
+  const { value, done } = await reader.read();
+  if (done) break;
+  const joined = new Uint8Array(buf.length + value.length);
+  joined.set(buf); joined.set(value, buf.length); buf = joined;
+  while (buf.length >= 5) {
+    const size = new DataView(buf.buffer, buf.byteOffset).getUint32(1);
+    if (buf.length < 5 + size) break;
+    console.log(JSON.stringify(JSON.parse(new TextDecoder().decode(buf.slice(5, 5 + size)))));
+    buf = buf.slice(5 + size);
+  }
+}
+"""
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="needs Node.js 20+")
+async def test_watch_streams_to_fetch(make_server):
+    h = await make_server(http=True)
+    proc = await asyncio.create_subprocess_exec(
+        "node", "--input-type=module", "-e", FETCH_WATCH,
+        h.http_url + SESSIONS + "WatchSessions", json.dumps({"subjectId": "user-42"}),
+        stdout=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    assert proc.stdout is not None
+    try:
+        first = json.loads(await asyncio.wait_for(proc.stdout.readline(), 30))
+        assert "progress" in first
+        await post(h.http_url + SESSIONS + "CreateSession", {"subjectId": "user-42"})
+        while True:
+            message = json.loads(await asyncio.wait_for(proc.stdout.readline(), 30))
+            if "event" in message:
+                break
+        assert message["event"]["type"] == "SESSION_EVENT_TYPE_CREATED"
+    finally:
+        await stop(proc)
