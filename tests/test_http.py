@@ -299,3 +299,19 @@ async def test_watch_streams_to_fetch(make_server):
         assert message["event"]["type"] == "SESSION_EVENT_TYPE_CREATED"
     finally:
         await stop(proc)
+
+
+async def test_grpc_web_on_the_same_port(make_server):
+    h = await make_server(http=True)
+    request = pb.CreateSessionRequest(subject_id="web-client").SerializeToString()
+    reply = await post(
+        h.http_url + SESSIONS + "CreateSession",
+        envelope(request),
+        content_type="application/grpc-web+proto",
+    )
+    assert reply.status == 200
+    size = int.from_bytes(reply.body[1:5], "big")
+    response = pb.CreateSessionResponse.FromString(reply.body[5 : 5 + size])
+    assert response.session.subject_id == "web-client"
+    trailer = reply.body[5 + size :]
+    assert trailer[0] & 0x80 and b"grpc-status: 0" in trailer
