@@ -16,8 +16,8 @@ import pytest
 from google.rpc import error_details_pb2
 from sessionauthority.v1 import session_service_pb2 as pb
 
-from .helpers import create
-from .http_client import SESSIONS, envelope, post, read_envelope, stop
+from .helpers import add_key, create
+from .http_client import SESSIONS, envelope, key_header, post, read_envelope, stop
 from .test_metrics import free_port, scrape
 
 pytestmark = pytest.mark.skipif(shutil.which("curl") is None, reason="needs curl")
@@ -223,13 +223,22 @@ async def test_healthz_follows_the_database(make_server, monkeypatch):
     assert await asyncio.to_thread(_get, h.http_url + "/healthz") == 503
 
 
-async def test_cross_site_and_rebinding_requests_are_refused(make_server):
+async def test_keyless_cross_site_and_rebinding_requests_are_refused(make_server):
+    """Open mode is for local processes: a web page (cross-site, or
+    DNS-rebound to 127.0.0.1) must not get it."""
     h = await make_server(http=True)
     url = h.http_url + SESSIONS + "CreateSession"
     other = await post(url, {"subjectId": "x"}, headers={"origin": "https://evil.example"})
     assert other.status == 403
     rebound = await post(url, {"subjectId": "x"}, headers={"host": "evil.example"})
     assert rebound.status == 403
+    key = await add_key(h, "acme")
+    # A call with a key is the key's, whatever a reverse proxy puts in Host.
+    proxied = await post(
+        url, {"subjectId": "x"}, headers={"host": "sessions.example", **key_header(key)}
+    )
+    assert proxied.status == 200, proxied.body
+    assert await asyncio.to_thread(_get, h.http_url + "/healthz") == 200
 
 
 async def test_metrics_count_each_transport(make_server):

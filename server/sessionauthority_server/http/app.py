@@ -3,10 +3,11 @@
 static files mounted under a path prefix (`mounts`, for the console).
 
 Guards before any RPC is parsed: only POST (a GET is a "simple" request a
-browser sends cross-site without asking, and Connect would run it); no
-cross-origin browser calls (no CORS is offered); on loopback, only loopback
-Host names (a DNS-rebinding page must not reach open mode); and a deadline
-for the whole request body, so a slow body gets an error, not a held task."""
+browser sends cross-site without asking, and Connect would run it); for
+calls without an API key, no cross-origin browser calls (no CORS is
+offered) and, on loopback, only loopback Host names (a DNS-rebinding page
+must not reach open mode); and a deadline for the whole request body, so a
+slow body gets an error, not a held task."""
 
 from __future__ import annotations
 
@@ -83,12 +84,12 @@ class HttpApp:
         if scope["type"] != "http":
             return  # websockets: none offered; the server closes the socket
         path: str = scope["path"]
-        if refusal := self._refusal(scope):
-            await respond(send, 403, {"code": "permission_denied", "message": refusal})
-            return
-        if path == "/healthz":
+        if path == "/healthz":  # for load balancers, whatever Host they send
             ok = await self._ready()
             await respond(send, 200 if ok else 503, {"status": "SERVING" if ok else "NOT_SERVING"})
+            return
+        if refusal := self._refusal(scope):
+            await respond(send, 403, {"code": "permission_denied", "message": refusal})
             return
         if path.startswith(RPC_PREFIX):
             service = path[: path.find("/", 1) + 1]
@@ -119,6 +120,12 @@ class HttpApp:
         await respond(send, 404, {"code": "not_found", "message": f"nothing at {path}"})
 
     def _refusal(self, scope: Scope) -> str:
+        """Only for calls without an API key: those are the ones open mode
+        would take. A call with a key is the key's (and a browser must ask
+        first, by a preflight this server never grants, to send one
+        cross-site), so a reverse proxy's Host or Origin does not matter."""
+        if _header(scope, b"authorization"):
+            return ""
         host = _host_name(_header(scope, b"host") or _header(scope, b":authority"))
         if self._loopback and host and not is_loopback(host):
             return f"this server listens on loopback only; Host {host!r} is not"
