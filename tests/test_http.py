@@ -9,12 +9,14 @@ import asyncio
 import base64
 import json
 import shutil
+import socket
 import urllib.error
 import urllib.request
 
 import pytest
 from google.rpc import error_details_pb2
 from sessionauthority.v1 import session_service_pb2 as pb
+from sessionauthority_server.app import ConfigError
 
 from .helpers import add_key, create
 from .http_client import SESSIONS, envelope, key_header, post, read_envelope, stop
@@ -324,3 +326,12 @@ async def test_grpc_web_on_the_same_port(make_server):
     assert response.session.subject_id == "web-client"
     trailer = reply.body[5 + size :]
     assert trailer[0] & 0x80 and b"grpc-status: 0" in trailer
+
+
+async def test_a_busy_http_port_is_a_clear_startup_error(make_server):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(ConfigError, match=f"cannot serve HTTP on 127.0.0.1:{port}"):
+            await make_server(http_port=port)

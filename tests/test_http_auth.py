@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 
 import pytest
 from sessionauthority_server.services.auth import METHOD_SCOPES
 
 from .helpers import add_key
 from .http_client import SESSIONS, SUBJECTS, envelope, key_header, post, read_envelope, stop
+
+pytestmark = pytest.mark.skipif(shutil.which("curl") is None, reason="needs curl")
 
 # One request per method in the scope table, enough to get past the gate.
 REQUESTS: dict[str, dict[str, object]] = {
