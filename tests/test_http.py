@@ -17,6 +17,7 @@ import pytest
 from google.rpc import error_details_pb2
 from sessionauthority.v1 import session_service_pb2 as pb
 from sessionauthority_server.app import ConfigError
+from sessionauthority_server.http.app import respond
 
 from .helpers import add_key, create
 from .http_client import SESSIONS, envelope, key_header, post, read_envelope, stop
@@ -335,3 +336,15 @@ async def test_a_busy_http_port_is_a_clear_startup_error(make_server):
         port = taken.getsockname()[1]
         with pytest.raises(ConfigError, match=f"cannot serve HTTP on 127.0.0.1:{port}"):
             await make_server(http_port=port)
+
+
+async def test_static_apps_mount_under_a_prefix(make_server):
+    """Where the console's files go: an ASGI app under a path prefix."""
+    h = await make_server(http=True)
+
+    async def hello(scope, receive, send) -> None:
+        await respond(send, 200, {"path": scope["path"]})
+
+    h.app.http.app.mounts["/console/"] = hello
+    assert await asyncio.to_thread(_get, h.http_url + "/console/index.html") == 200
+    assert await asyncio.to_thread(_get, h.http_url + "/elsewhere") == 404

@@ -33,7 +33,12 @@ class _Config(Config):
 
 
 class HttpServer:
-    def __init__(self, task: asyncio.Task[None], stop: asyncio.Event, port: int) -> None:
+    def __init__(
+        self, app: HttpApp, task: asyncio.Task[None], stop: asyncio.Event, port: int
+    ) -> None:
+        # `app.mounts` takes more ASGI apps by path prefix at any time (the
+        # console's static files under "/console/").
+        self.app = app
         self._task = task
         self._stop = stop
         self.port = port
@@ -77,4 +82,4 @@ async def start_http(app: HttpApp, settings: Settings, host: str, port: int) -> 
         serve(app, config, shutdown_trigger=stop.wait, mode="asgi"),
         name="http",
     )
-    return HttpServer(task, stop, sock.getsockname()[1])
+    return HttpServer(app, task, stop, sock.getsockname()[1])
