@@ -31,9 +31,9 @@ NEVER = {"unknown", "internal", "deadline_exceeded", "unimplemented", "data_loss
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerThread]:
+def server(module_database_url: str) -> Iterator[ServerThread]:
     s = ServerThread(
-        tmp_path_factory.mktemp("http-fuzz") / "fuzz.db",
+        module_database_url,
         http=True,
         create_rate_per_minute=0,
         create_rate_per_day=0,
@@ -46,7 +46,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerThread]:
     finally:
         logging.getLogger().removeHandler(errors)
         s.stop()
-    no_half_written_rows(s.db)
+    no_half_written_rows(s.database_url)
     assert not errors.records, [r.getMessage() for r in errors.records]
 
 

@@ -14,11 +14,12 @@ from pathlib import Path
 
 import pytest
 
+from .http_client import read_envelope, stop
+
 # What is checked is the README's text, run as written; every call it makes
 # runs on both databases in the modules that test that call.
 pytestmark = pytest.mark.backend_independent
 
-from .http_client import read_envelope, stop
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text()

@@ -251,7 +251,7 @@ async def create_server(
         maximum_concurrent_rpcs=settings.max_concurrent_rpcs or settings.max_watch_streams + 4096,
     )
     # One implementation of every RPC, for gRPC and for Connect alike.
-    session_calls = SessionCalls(manager, store, hub)
+    session_calls = SessionCalls(manager, hub)
     subject_calls = SubjectCalls(manager)
     session_service_pb2_grpc.add_SessionServiceServicer_to_server(
         SessionServicer(session_calls), server

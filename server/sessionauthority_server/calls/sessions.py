@@ -1,5 +1,5 @@
 """SessionService, for every transport: proto request in, proto response
-out, over the session manager, the store and the watch hub. The gRPC
+out, over the session manager and the watch hub. The gRPC
 servicer (services/sessions.py) and the Connect service (http/connect.py)
 are thin adapters over this one class, so no RPC has two implementations.
 Failures raise DomainError; each transport turns it into its own status."""
@@ -17,7 +17,6 @@ from ..errors import DomainError, invalid_argument
 from ..events import Filter, Hub, Progress
 from ..inputs import CreateRequest, ListRequest
 from ..sessions.manager import SessionManager
-from ..store import Store
 from ..tokens import jwks_json, tenant_audience
 from . import convert
 
@@ -42,9 +41,8 @@ def _event_types(values: Iterable[int]) -> frozenset[domain.EventType]:
 
 
 class SessionCalls:
-    def __init__(self, manager: SessionManager, store: Store, hub: Hub) -> None:
+    def __init__(self, manager: SessionManager, hub: Hub) -> None:
         self.manager = manager
-        self.store = store
         self.hub = hub
 
     async def create_session(
@@ -179,20 +177,22 @@ class SessionCalls:
         return pb.UpdateSessionMetadataResponse(session=convert.session(session))
 
     async def get_jwks(self, request: pb.GetJwksRequest, caller: Caller) -> pb.GetJwksResponse:
-        keys = await self.store.jwks()
+        keys = await self.manager.jwks()
         tenant = caller.tenant
         return pb.GetJwksResponse(
             keys=[pb.Jwk(**k) for k in keys],
             jwks_json=jwks_json(keys),
-            issuer=self.store.settings.issuer,
-            audience=tenant_audience(self.store.settings.audience, tenant),
+            issuer=self.manager.settings.issuer,
+            audience=tenant_audience(self.manager.settings.audience, tenant),
             tenant=tenant,
         )
 
     async def list_ended_sessions(
         self, request: pb.ListEndedSessionsRequest, caller: Caller
     ) -> pb.ListEndedSessionsResponse:
-        page = await self.store.ended_sessions(caller.tenant, request.page_size, request.page_token)
+        page = await self.manager.ended_sessions(
+            caller.tenant, request.page_size, request.page_token
+        )
         return convert.ended_page(page)
 
     async def watch_sessions(
