@@ -85,7 +85,7 @@ def write(
             )
         for key, language, bare, warm_target in (
             ("verifier_go", "Go", "`crypto/ed25519`", 1_000_000),
-            ("verifier_java", "Java", "the JDK's `Ed25519` `Signature`", 500_000),
+            ("verifier_java", "Java", 'JDK `Signature("Ed25519")`', 500_000),
         ):
             if key in r:
                 lines.append(_verifier_row(r[key], language, bare, warm_target))
