@@ -137,7 +137,7 @@ class Cluster:
         revoked_id, self.revoked_api_key = _new_key(url, TENANT)
         _cli(url, "api-keys", "revoke", revoked_id)
         self.pki = write_pki(workdir)
-        self.port, self.metrics_port = free_port(), free_port()
+        self.port, self.metrics_port, self.http_port = free_port(), free_port(), free_port()
         self.main: Server | None = None
         self.start()
         pem = {"TLS_CERT": str(self.pki["server_cert"]), "TLS_KEY": str(self.pki["server_key"])}
@@ -149,6 +149,11 @@ class Cluster:
     @property
     def target(self) -> str:
         return f"127.0.0.1:{self.port}"
+
+    @property
+    def http_target(self) -> str:
+        """The main server's HTTP port (Connect), beside its gRPC one."""
+        return f"127.0.0.1:{self.http_port}"
 
     def client_args(self) -> list[str]:
         return [
@@ -163,7 +168,10 @@ class Cluster:
     # -- what the control endpoint does
 
     def start(self) -> None:
-        metrics = {"SESSION_AUTHORITY_METRICS_PORT": str(self.metrics_port)}
+        metrics = {
+            "SESSION_AUTHORITY_METRICS_PORT": str(self.metrics_port),
+            "SESSION_AUTHORITY_HTTP_PORT": str(self.http_port),
+        }
         for _ in range(50):  # the port may linger a moment after a stop
             try:
                 self.main = Server(self.url, self.port, metrics)

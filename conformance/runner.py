@@ -47,6 +47,19 @@ CLIENTS = {
         "sessionauthority.conformance.Main",
     ],
 }
+# The HTTP transport: a client speaking Connect (HTTP/1.1, JSON) to the
+# server's HTTP port runs the cases that are about the API itself (not the
+# gRPC port's TLS servers or the LocalVerifier's own connection).
+HTTP_CLIENTS = {"TypeScript/Connect": [*CLIENTS["TypeScript"], "--protocol", "connect"]}
+HTTP_CASES = (
+    "lifecycle",
+    "rich_errors",
+    "refresh_reuse",
+    "subject_terminated",
+    "api_key",
+    "watch_resume",
+    "watch_compacted",
+)
 # Cases a client does not offer at all (no such API in it): not run, shown
 # as such in RESULTS.md, and not counted as failures.
 NOT_OFFERED: dict[str, set[str]] = {}
@@ -67,7 +80,12 @@ def run_case(cluster: Cluster, client: str, case: str, backend: str) -> dict[str
     if cluster.main is None:
         cluster.start()  # a case that failed between /stop and /start
     prefix = f"{client[:2].lower()}-{backend[:2]}-{case.replace('_', '-')}"
-    command = [*CLIENTS[client], "--case", case, *cluster.client_args(), "--prefix", prefix]
+    args = cluster.client_args()
+    if client in HTTP_CLIENTS:
+        prefix = "h" + prefix
+        args[args.index("--target") + 1] = cluster.http_target
+    program = HTTP_CLIENTS.get(client) or CLIENTS[client]
+    command = [*program, "--case", case, *args, "--prefix", prefix]
     started = time.monotonic()
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT_S, cwd=ROOT)
@@ -88,11 +106,14 @@ def run_case(cluster: Cluster, client: str, case: str, backend: str) -> dict[str
 
 def run_backend(backend: str, url: str, workdir: Path, results: dict[str, Any]) -> None:
     cluster = Cluster(url, workdir)
-    wanted = os.environ.get("CONFORMANCE_CLIENTS", ",".join(CLIENTS)).split(",")
+    everyone = [*CLIENTS, *HTTP_CLIENTS]
+    wanted = os.environ.get("CONFORMANCE_CLIENTS", ",".join(everyone)).split(",")
     try:
-        for client in [c for c in CLIENTS if c in wanted]:
+        for client in [c for c in everyone if c in wanted]:
             for case in cases():
                 if backend != "SQLite" and not on_postgres(case):
+                    continue
+                if client in HTTP_CLIENTS and case not in HTTP_CASES:
                     continue
                 if case in NOT_OFFERED.get(client, ()):
                     print(f"conformance {backend:<10} {client:<10} {case:<38} not offered")
@@ -131,6 +152,22 @@ def write_results(results: dict[str, Any]) -> None:
             if got and got.get("latency_ms") is not None:
                 cell += f" {got['latency_ms']} ms"
             cells.append(cell)
+        lines.append(f"| `{case}` | " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        "## Over HTTP (the Connect protocol, HTTP/1.1 and JSON, on the HTTP port)",
+        "",
+        "| case | "
+        + " | ".join(f"{c} ({b})" for c in HTTP_CLIENTS for b in ("SQLite", "PostgreSQL"))
+        + " |",
+        "|---|" + "---|" * (2 * len(HTTP_CLIENTS)),
+    ]
+    for case in HTTP_CASES:
+        cells = []
+        for client in HTTP_CLIENTS:
+            for backend in ("SQLite", "PostgreSQL"):
+                got = results.get(f"{case}|{client}|{backend}")
+                cells.append("·" if got is None else ("✅" if got["ok"] else "❌"))
         lines.append(f"| `{case}` | " + " | ".join(cells) + " |")
     lines += [
         "",

@@ -76,6 +76,36 @@ async def test_refused_before_the_body_is_read(make_server):
     assert (reply.status, reply.reason) == (401, "API_KEY_MISSING")
 
 
+async def test_a_refused_call_keeps_its_connection(make_server):
+    # Refused before its body was read, the call's small body is still read
+    # and dropped: a client still sending it reads the refusal rather than
+    # a reset, and the connection serves the next call.
+    h = await make_server(http=True)
+    key = await add_key(h, "acme")
+    host, port = h.http_url.removeprefix("http://").split(":")
+
+    def two_calls() -> tuple[int, dict, int, bool]:
+        import http.client
+
+        conn = http.client.HTTPConnection(host, int(port), timeout=10)
+        body = json.dumps({"subjectId": "u"}).encode()
+        headers = {"content-type": "application/json"}
+        conn.request("POST", SESSIONS + "CreateSession", body, headers)
+        first = conn.getresponse()
+        refusal = json.loads(first.read())
+        sock = conn.sock
+        conn.request("POST", SESSIONS + "ListSessions", b"{}", {**headers, **dict(key)})
+        second = conn.getresponse()
+        second.read()
+        reused = conn.sock is sock and sock is not None
+        conn.close()
+        return first.status, refusal, second.status, reused
+
+    status, refusal, then, reused = await asyncio.to_thread(two_calls)
+    assert status == 401 and refusal["details"][0]["debug"]["reason"] == "API_KEY_MISSING"
+    assert then == 200 and reused
+
+
 @pytest.mark.parametrize("scope", sorted(set(METHOD_SCOPES.values())))
 async def test_each_scope_opens_only_its_methods(make_server, scope):
     h = await make_server(http=True)

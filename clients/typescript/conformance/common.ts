@@ -17,6 +17,8 @@ export interface Args {
   key: string;
   control: string;
   prefix: string;
+  /** "connect": every client of the case speaks Connect to `target`, the HTTP port. */
+  protocol: "grpc" | "connect";
 }
 
 export type Observed = Record<string, unknown>;
@@ -45,7 +47,11 @@ export async function control(
 
 export function client(args: Args, o: ClientOptions & { target?: string } = {}): SessionAuthorityClient {
   const { target, ...options } = o;
-  return new SessionAuthorityClient(target ?? args.target, { apiKey: args.apiKey, ...options });
+  return new SessionAuthorityClient(target ?? args.target, {
+    apiKey: args.apiKey,
+    protocol: args.protocol,
+    ...options,
+  });
 }
 
 /** Runs `body` with a client that is closed afterwards, whatever happens. */

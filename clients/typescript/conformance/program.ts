@@ -12,7 +12,7 @@ import { VERIFIER_CASES } from "./verifier.js";
 const CASES: Record<string, Case> = { ...CORE_CASES, ...VERIFIER_CASES, ...MANAGED_CASES };
 const FLAGS = [
   "case", "target", "api-key", "other-api-key", "revoked-api-key", "tls-target",
-  "mtls-target", "ca", "cert", "key", "control", "prefix",
+  "mtls-target", "ca", "cert", "key", "control", "prefix", "protocol",
 ] as const;
 
 function parse(argv: string[]): Args {
@@ -25,6 +25,7 @@ function parse(argv: string[]): Args {
     case: v("case"), target: v("target"), apiKey: v("api-key"), otherApiKey: v("other-api-key"),
     revokedApiKey: v("revoked-api-key"), tlsTarget: v("tls-target"), mtlsTarget: v("mtls-target"),
     ca: v("ca"), cert: v("cert"), key: v("key"), control: v("control"), prefix: v("prefix") || "ts",
+    protocol: v("protocol") === "connect" ? "connect" : "grpc",
   };
 }
 

@@ -4,7 +4,7 @@
 // a SessionAuthorityError carrying the server's ErrorInfo.
 import type { JsonObject } from "@bufbuild/protobuf";
 import { type Client, type Interceptor, type Transport, createClient } from "@connectrpc/connect";
-import { Http2SessionManager, createGrpcTransport } from "@connectrpc/connect-node";
+import { Http2SessionManager, createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
 import type * as http2 from "node:http2";
 import { toSessionAuthorityError } from "./errors.js";
 import type { EndReason } from "./gen/sessionauthority/v1/session_pb.js";
@@ -34,6 +34,11 @@ export interface ClientOptions {
   /** TLS: `true` for the system's roots, or Node's TLS options (ca, cert,
    * key for mTLS). Default: plaintext, as `make run` serves. */
   tls?: boolean | http2.SecureClientSessionOptions;
+  /** "grpc" (the default: the gRPC port, HTTP/2) or "connect": the Connect
+   * protocol over HTTP/1.1 with JSON, to the server's HTTP port (`serve
+   * --http-port`), for networks that pass only plain HTTP. Same calls, same
+   * errors. */
+  protocol?: "grpc" | "connect";
   /** Calls go through this instead of a connection to `target` (apiKey and
    * tls do not apply): for tests that script answers with
    * createRouterTransport, without a server. */
@@ -78,11 +83,6 @@ export class SessionAuthorityClient {
     }
     const tls = options.tls ?? false;
     const baseUrl = `${tls ? "https" : "http"}://${target}`;
-    this.manager = new Http2SessionManager(
-      baseUrl,
-      { pingIntervalMs: 30_000 },
-      typeof tls === "object" ? tls : undefined,
-    );
     const interceptors: Interceptor[] = [];
     const apiKey = options.apiKey;
     if (apiKey) {
@@ -91,6 +91,25 @@ export class SessionAuthorityClient {
         return next(req);
       });
     }
+    if (options.protocol === "connect") {
+      this.manager = undefined;
+      const transport = createConnectTransport({
+        baseUrl,
+        httpVersion: "1.1",
+        useBinaryFormat: false,
+        interceptors,
+        // The TLS files only: the rest of the HTTP/2 options mean nothing to HTTP/1.1.
+        nodeOptions: typeof tls === "object" ? { ca: tls.ca, cert: tls.cert, key: tls.key } : {},
+      });
+      this.sessions = createClient(SessionService, transport);
+      this.subjects = createClient(SubjectService, transport);
+      return;
+    }
+    this.manager = new Http2SessionManager(
+      baseUrl,
+      { pingIntervalMs: 30_000 },
+      typeof tls === "object" ? tls : undefined,
+    );
     const transport = createGrpcTransport({
       baseUrl,
       sessionManager: this.manager,

@@ -70,12 +70,14 @@ class HttpApp:
         *,
         loopback: bool,
         body_timeout: float,
+        drain_bytes: int = 64 * 1024,
     ) -> None:
         self.rpcs = rpcs  # "/sessionauthority.v1.SessionService/" -> its Connect app
         self.mounts: dict[str, ASGIApp] = {}  # e.g. "/console/" -> a static file app
         self._ready = ready
         self._loopback = loopback
         self._body_timeout = body_timeout
+        self._drain_bytes = drain_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -105,13 +107,18 @@ class HttpApp:
                 message += "application/connect+json or application/connect+proto (streams)"
                 await respond(send, 415, {"code": "invalid_argument", "message": message})
             else:
+                body = _Body(receive, self._body_timeout)
                 try:
-                    await app(
-                        scope, _body_deadline(receive, self._body_timeout), _stall_guard(send)
-                    )
+                    await app(scope, body.receive, _stall_guard(send))
                 except _Stalled:
                     # Returning with the response unfinished closes the connection.
                     log.info("closed a connection whose client stopped reading: %s", path)
+                    return
+                # A call refused before its body was read (no key, a missing
+                # scope): the rest of a small body is read and dropped, so the
+                # client, still sending it, gets to read the refusal instead of
+                # a reset connection. A large one is not worth reading.
+                await body.drain(self._drain_bytes)
             return
         for prefix, mounted in self.mounts.items():
             if path.startswith(prefix) or path + "/" == prefix:
@@ -157,31 +164,42 @@ def _stall_guard(send: Send) -> Send:
     return guarded
 
 
-def _body_deadline(receive: Receive, seconds: float) -> Receive:
+class _Body:
     """`receive` with one deadline for the whole request body. After the body
     it is left alone: the library then waits on it for a disconnect, for as
     long as a watch stream lives."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + seconds
-    body_done = False
 
-    async def bounded() -> dict[str, Any]:
-        nonlocal body_done
-        if body_done:
-            return await receive()
+    def __init__(self, receive: Receive, seconds: float) -> None:
+        self._receive = receive
+        self._seconds = seconds
+        self._deadline = asyncio.get_running_loop().time() + seconds
+        self.done = False
+
+    async def receive(self) -> dict[str, Any]:
+        if self.done:
+            return dict(await self._receive())
         try:
-            async with asyncio.timeout_at(deadline):
-                message = await receive()
+            async with asyncio.timeout_at(self._deadline):
+                message = dict(await self._receive())
         except TimeoutError:
             raise ConnectError(
                 Code.DEADLINE_EXCEEDED,
-                f"the request body did not arrive within {seconds:g} s",
+                f"the request body did not arrive within {self._seconds:g} s",
             ) from None
         if message["type"] != "http.request" or not message.get("more_body", False):
-            body_done = True
+            self.done = True
         return message
 
-    return bounded
+    async def drain(self, limit: int) -> None:
+        """Reads what is left of the body, up to `limit` bytes and the body's
+        deadline; gives up quietly past either."""
+        read = 0
+        try:
+            while not self.done and read <= limit:
+                message = await self.receive()
+                read += len(message.get("body", b""))
+        except ConnectError:
+            pass
 
 
 async def _lifespan(receive: Receive, send: Send) -> None:

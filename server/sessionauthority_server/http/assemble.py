@@ -54,4 +54,5 @@ def connect_app(
         ready,
         loopback=loopback,
         body_timeout=settings.http_body_timeout_seconds,
+        drain_bytes=limit_bytes,
     )
