@@ -25,6 +25,11 @@ find "$out/sessionauthority/v1" \( -name '*_pb2*.py*' -o -name '*_connect.py' \)
 bash scripts/npm_ci.sh
 buf generate
 
+# The operator console, bundled over the TypeScript stubs just made, into
+# the server package (tsc --strict first): the server serves the built files.
+bash scripts/npm_ci.sh clients/console
+(cd clients/console && npm run build --silent)
+
 # Go stubs for clients/go (GOPATH layout), with Debian's protoc and plugins
 # (scripts/ensure_go.sh); the M options give the import path, so the protos
 # need no go_package.

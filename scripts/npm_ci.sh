@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Installs the TypeScript client's Node packages (clients/typescript) from its
-# lockfile, once per lockfile change. Node.js 20 or newer must be on PATH.
+# Installs a Node package's dependencies from its lockfile, once per lockfile
+# change: clients/typescript (the client) by default, or the directory given
+# (clients/console, the operator console). Node.js 20 or newer must be on PATH.
 set -euo pipefail
-cd "$(dirname "$0")/../clients/typescript"
+cd "$(dirname "$0")/../${1:-clients/typescript}"
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
   echo "Node.js 20+ and npm are needed for the TypeScript client (clients/typescript)," >&2
   echo "its stubs (make generate) and its tests (make test). Install them, e.g." >&2

@@ -125,7 +125,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         "--scope",
         action="append",
         help="sessions.write, sessions.read, sessions.validate, sessions.watch, "
-        "subjects.admin or * (default *); repeat for several",
+        "subjects.admin, console or * (default *); repeat for several",
     )
     actions.add_parser("list", help="every key: id, tenant, scopes, state (never the key)")
     revoke = actions.add_parser("revoke", help="stop a key working")

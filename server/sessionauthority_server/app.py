@@ -12,12 +12,15 @@ from google.protobuf import descriptor_pb2, descriptor_pool
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection, reflection_pb2
 from sessionauthority.v1 import (
+    api_key_service_pb2,
+    api_key_service_pb2_grpc,
     session_service_pb2,
     session_service_pb2_grpc,
     subject_service_pb2,
     subject_service_pb2_grpc,
 )
 
+from .calls.apikeys import ApiKeyCalls
 from .calls.sessions import SessionCalls
 from .calls.subjects import SubjectCalls
 from .config import Settings, is_loopback
@@ -26,6 +29,7 @@ from .http.assemble import connect_app
 from .http.server import HttpServer, start_http
 from .metrics import Metrics, MetricsInterceptor
 from .reaper import Reaper
+from .services.apikeys import ApiKeyServicer
 from .services.auth import Authenticator, AuthInterceptor
 from .services.sessions import SessionServicer
 from .services.subjects import SubjectServicer
@@ -41,6 +45,7 @@ log = logging.getLogger("sessionauthority")
 SERVICE_NAMES = (
     session_service_pb2.DESCRIPTOR.services_by_name["SessionService"].full_name,
     subject_service_pb2.DESCRIPTOR.services_by_name["SubjectService"].full_name,
+    api_key_service_pb2.DESCRIPTOR.services_by_name["ApiKeyService"].full_name,
 )
 
 # Long-lived watch streams: keep idle connections alive through NATs and load
@@ -259,6 +264,10 @@ async def create_server(
     subject_service_pb2_grpc.add_SubjectServiceServicer_to_server(
         SubjectServicer(subject_calls), server
     )
+    api_key_calls = ApiKeyCalls(store.db.reader, store.db.writer, auth)
+    api_key_service_pb2_grpc.add_ApiKeyServiceServicer_to_server(
+        ApiKeyServicer(api_key_calls), server
+    )
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     add_reflection(server)
@@ -278,7 +287,7 @@ async def create_server(
         http_host, http_port = http_address.rsplit(":", 1)
         http_app = connect_app(
             session_calls, subject_calls, auth, metrics, settings, limit, app.ready,
-            loopback=is_loopback(http_host),
+            loopback=is_loopback(http_host), api_keys=api_key_calls,
         )  # fmt: skip
         try:
             app.http = await start_http(http_app, settings, http_host, int(http_port))

@@ -33,6 +33,7 @@ SCOPES = (
     "sessions.validate",
     "sessions.watch",
     "subjects.admin",
+    "console",
     ALL_SCOPES,
 )
 _SESSIONS = "/sessionauthority.v1.SessionService/"
@@ -59,6 +60,28 @@ METHOD_SCOPES: dict[str, str] = {
     **{_SUBJECTS + m: "subjects.admin" for m in ("GetSubject", "TerminateSubject")},
     _SUBJECTS + "ReinstateSubject": "subjects.admin",
 }
+# The operator console (/console/ on the HTTP port): a `console` key may call
+# ApiKeyService, and the other methods the console's pages use, so an
+# operator needs one key, not one per scope. It is an administrator's scope
+# for its tenant: it can mint keys of any scope there.
+CONSOLE = "console"
+_API_KEYS = "/sessionauthority.v1.ApiKeyService/"
+API_KEY_METHOD_SCOPES: dict[str, str] = {
+    _API_KEYS + m: CONSOLE for m in ("ListApiKeys", "CreateApiKey", "RevokeApiKey")
+}
+CONSOLE_METHODS = frozenset(
+    {
+        _SESSIONS + "GetSession",
+        _SESSIONS + "ListSessions",
+        _SESSIONS + "RevokeSession",
+        _SESSIONS + "RevokeSessions",
+        _SESSIONS + "WatchSessions",
+        _SUBJECTS + "GetSubject",
+        _SUBJECTS + "TerminateSubject",
+        _SUBJECTS + "ReinstateSubject",
+        *API_KEY_METHOD_SCOPES,
+    }
+)
 # A revoked key stops working on every replica within this long.
 KEY_CACHE_SECONDS = 5.0
 # How often open mode asks the database whether a key has existed yet.
@@ -150,6 +173,13 @@ class Authenticator:
             raise errors.unauthenticated("API_KEY_INVALID", "not a valid API key")
         return cached[1]
 
+    def forget(self, key_id: str) -> None:
+        """Drops a revoked key from this replica's cache at once (the others
+        drop it within KEY_CACHE_SECONDS)."""
+        for digest, (_, found) in list(self._keys.items()):
+            if found is not None and found.key_id == key_id:
+                del self._keys[digest]
+
 
 async def authorize(
     auth: Authenticator, metadata: Iterable[tuple[str, object]] | None, method: str
@@ -164,7 +194,7 @@ async def authorize(
     except Exception as exc:
         log.warning("authenticating %s failed: %s", method, type(exc).__name__)
         raise errors.storage_unavailable(type(exc).__name__) from None
-    scope = METHOD_SCOPES.get(method, ALL_SCOPES)
-    if not caller.allows(scope):
+    scope = METHOD_SCOPES.get(method) or API_KEY_METHOD_SCOPES.get(method, ALL_SCOPES)
+    if not caller.allows(scope) and not (method in CONSOLE_METHODS and caller.allows(CONSOLE)):
         raise errors.permission_denied(scope, method.rsplit("/", 1)[-1])
     return caller

@@ -42,6 +42,7 @@ EVER = Sql(
     " UNION ALL SELECT key_id FROM (SELECT key_id FROM api_keys LIMIT 1) AS one_key"
 )
 ALL = Sql("SELECT * FROM api_keys ORDER BY create_us, key_id")
+IN_TENANT = Sql("SELECT * FROM api_keys WHERE tenant = :tenant ORDER BY create_us, key_id")
 
 
 def check_tenant(tenant: str) -> None:
@@ -66,6 +67,21 @@ def revoke(tx: Tx, key_id: str) -> Any:
     return dict(row)
 
 
+def revoke_in_tenant(tx: Tx, tenant: str, key_id: str) -> Any:
+    """`revoke`, for a caller of `tenant`: another tenant's key is not found."""
+    row = tx.one(_ONE, key_id=key_id)
+    if row is None or row["tenant"] != tenant:
+        raise errors.api_key_not_found(key_id)
+    tx.run(_REVOKE, key_id=key_id, now=tx.now)
+    return dict(tx.one(_ONE, key_id=key_id))
+
+
+def created(tx: Tx, key_id: str, key_hash: str, tenant: str, scopes: str) -> Any:
+    """`create`, returning the new row."""
+    create(tx, key_id, key_hash, tenant, scopes)
+    return dict(tx.one(_ONE, key_id=key_id))
+
+
 async def by_hash(reader: Reader, key_hash: str) -> Any:
     return await reader.one(BY_HASH, key_hash=key_hash)
 
@@ -81,3 +97,7 @@ async def ever_existed(reader: Reader) -> bool:
 
 async def all_keys(reader: Reader) -> list[Any]:
     return await reader.all(ALL)
+
+
+async def tenant_keys(reader: Reader, tenant: str) -> list[Any]:
+    return await reader.all(IN_TENANT, tenant=tenant)
