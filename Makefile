@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 50051
 HTTP_PORT ?= 8080
 
-.PHONY: run test test-python test-typescript test-go test-java conformance lint generate check-generated bench clean
+.PHONY: run test test-python test-typescript test-console test-go test-java conformance lint generate check-generated console-screenshot bench clean
 
 $(STAMP): pyproject.toml clients/python/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml clients/python/pyproject.toml
 run: $(STAMP)
 	$(BIN)/session-authority serve --host $(HOST) --port $(PORT) --http-port $(HTTP_PORT)
 
-test: test-python test-typescript test-go test-java conformance
+test: test-python test-typescript test-console test-go test-java conformance
 
 test-python: $(STAMP)
 	bash scripts/ensure_postgres.sh
@@ -31,6 +31,21 @@ test-python: $(STAMP)
 test-typescript: $(STAMP)
 	bash scripts/npm_ci.sh
 	cd clients/typescript && npm test --silent
+
+# The operator console (/console/) in a real browser: Debian's Chromium
+# (installed by scripts/ensure_chromium.sh), headless, driven by
+# playwright-core against the Python server in .venv; screenshots in
+# clients/console/test-output/.
+test-console: $(STAMP)
+	bash scripts/ensure_chromium.sh
+	bash scripts/npm_ci.sh clients/console
+	cd clients/console && npm test --silent
+
+# Regenerates the README's picture of the console, docs/console.png.
+console-screenshot: $(STAMP)
+	bash scripts/ensure_chromium.sh
+	bash scripts/npm_ci.sh clients/console
+	cd clients/console && npm run screenshot --silent
 
 # The Go client's tests (go test, GOPATH mode against Debian's Go packages,
 # installed by scripts/ensure_go.sh) against the Python server in .venv.

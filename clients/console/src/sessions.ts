@@ -1,6 +1,7 @@
 // The sessions page: search by subject or reference, a paged table, the
 // actions (each confirmed, each showing the server's answer), and the live
-// stream that keeps open rows current and feeds the event list.
+// stream that keeps open rows current and feeds the event list. Revokes
+// from here are END_REASON_ADMIN: an operator ended them, not the user.
 import {
   EndReason,
   type Session,
@@ -118,7 +119,7 @@ async function loadSubject(): Promise<void> {
     if (!subject) return;
     const name = SubjectState[subject.state] ?? String(subject.state);
     const code = subject.errorCode ? `, error code ${subject.errorCode}` : "";
-    state.textContent = `${name.toLowerCase()}${code}, ${subject.sessionCount} session(s)`;
+    state.textContent = `${name.toLowerCase()}${code}, ${subject.sessionCount} live session(s)`;
     state.dataset["state"] = name;
   } catch (err) {
     state.textContent = describe(err);
@@ -147,7 +148,7 @@ function row(s: Session): HTMLTableRowElement {
       const others = el(
         "button",
         { type: "button", "aria-label": `Revoke all other sessions of ${s.subjectId}` },
-        "Revoke all but this",
+        "Revoke others",
       );
       others.addEventListener("click", () => void revokeAllBut(s));
       actions.append(" ", others);
@@ -160,9 +161,9 @@ function row(s: Session): HTMLTableRowElement {
     cell(s.client?.userAgent ?? ""),
     cell(s.client?.ipAddress ?? ""),
     cell(s.client?.deviceName ?? ""),
-    cell(time(s.createTime)),
-    cell(time(s.lastActiveTime)),
-    cell(time(s.expireTime)),
+    cell(time(s.createTime), "time"),
+    cell(time(s.lastActiveTime), "time"),
+    cell(time(s.expireTime), "time"),
     cell(s.endReason ? (EndReason[s.endReason] ?? "").toLowerCase().replaceAll("_", " ") : ""),
     cell(s.errorCode),
     actions,
@@ -192,7 +193,8 @@ function onEvent(ev: SessionEvent): void {
   const text = `#${ev.revision} ${time(ev.occurTime)} ${type.toLowerCase()} ${s?.sessionId ?? ""}`;
   feed.prepend(el("li", { "data-type": type }, `${text} (${s?.subjectId ?? ""})`));
   while (feed.children.length > FEED_LENGTH) feed.lastElementChild?.remove();
-  if (ev.type === SessionEventType.TERMINATED || ev.type === SessionEventType.CREATED) {
+  // The subject's count of live sessions changes with every start and end.
+  if (ev.type !== SessionEventType.RENEWED && ev.type !== SessionEventType.METADATA_UPDATED) {
     void loadSubject();
   }
 }
@@ -213,7 +215,7 @@ async function act(question: string, call: () => Promise<string>): Promise<void>
 
 async function revokeOne(sessionId: string): Promise<void> {
   await act(`Revoke session ${sessionId}?`, async () => {
-    const { session } = await sessions.revokeSession({ sessionId });
+    const { session } = await sessions.revokeSession({ sessionId, reason: EndReason.ADMIN });
     if (session) apply(session);
     const state = session ? (SessionState[session.state] ?? "").toLowerCase() : "";
     return `Session ${sessionId} is ${state}.`;
@@ -225,6 +227,7 @@ async function revokeAllBut(s: Session): Promise<void> {
     const reply = await sessions.revokeSessions({
       subjectId: s.subjectId,
       exceptSessionId: s.sessionId,
+      reason: EndReason.ADMIN,
     });
     return `Revoked ${reply.revokedCount} session(s) of ${s.subjectId}; kept ${s.sessionId}.`;
   });
@@ -234,7 +237,7 @@ async function revokeAll(): Promise<void> {
   const subjectId = filter?.subjectId;
   if (!subjectId) return;
   await act(`Revoke every session of ${subjectId}?`, async () => {
-    const reply = await sessions.revokeSessions({ subjectId });
+    const reply = await sessions.revokeSessions({ subjectId, reason: EndReason.ADMIN });
     return `Revoked ${reply.revokedCount} session(s) of ${subjectId}.`;
   });
 }
