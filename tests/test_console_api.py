@@ -130,3 +130,53 @@ async def test_the_console_files_come_with_strict_headers(make_server):
     assert status == 200 and headers["content-type"].startswith("text/javascript")
     assert (await asyncio.to_thread(_get, h.http_url + "/console/nope.js"))[0] == 404
     assert (await asyncio.to_thread(_get, h.http_url + "/console/", "POST"))[0] == 405
+
+
+async def _off_loopback(tmp_path, **tls: str):
+    from sessionauthority_server.app import create_server
+    from sessionauthority_server.config import Settings
+
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'sa.db'}", port=0, **tls)
+    # gRPC stays on loopback; only the HTTP port listens on every address.
+    return await create_server(settings, address="127.0.0.1:0", http_address="0.0.0.0:0")
+
+
+async def _curl_status(url: str, *args: str) -> str:
+    proc = await asyncio.create_subprocess_exec(
+        "curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", *args, url,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, err = await asyncio.wait_for(proc.communicate(), 30)
+    assert proc.returncode == 0, err
+    return out.decode()
+
+
+@pytest.mark.sqlite_only
+async def test_off_loopback_the_console_needs_tls(make_server, tmp_path):
+    from conformance.pki import issue, pem
+
+    (tmp_path / "plain").mkdir()
+    app = await _off_loopback(tmp_path / "plain")
+    try:
+        assert app.http is not None
+        url = f"http://127.0.0.1:{app.http.port}/console/"
+        status, _, body = await asyncio.to_thread(_get, url)
+        assert status == 403 and b"needs TLS" in body
+    finally:
+        await app.stop(0)
+
+    ca = issue("test ca", None, ca=True)
+    cert, key = pem(issue("localhost", ca, server=True))
+    (tmp_path / "ca.pem").write_bytes(pem(ca)[0])
+    (tmp_path / "server.pem").write_bytes(cert)
+    (tmp_path / "server.key").write_bytes(key)
+    (tmp_path / "server.key").chmod(0o600)
+    app = await _off_loopback(
+        tmp_path, tls_cert=str(tmp_path / "server.pem"), tls_key=str(tmp_path / "server.key")
+    )
+    try:
+        assert app.http is not None
+        url = f"https://localhost:{app.http.port}/console/"
+        assert await _curl_status(url, "--cacert", str(tmp_path / "ca.pem")) == "200"
+    finally:
+        await app.stop(0)
