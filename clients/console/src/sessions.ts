@@ -147,7 +147,7 @@ function row(s: Session): HTMLTableRowElement {
     if (s.subjectId) {
       const others = el(
         "button",
-        { type: "button", "aria-label": `Revoke all other sessions of ${s.subjectId}` },
+        { type: "button", "aria-label": `Revoke others: every session of ${s.subjectId} but ${s.sessionId}` },
         "Revoke others",
       );
       others.addEventListener("click", () => void revokeAllBut(s));

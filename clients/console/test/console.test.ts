@@ -96,7 +96,7 @@ test("revoke a session from the console: its row ends, with the server's answer"
   await row(page, drop, "REVOKED").getByText("admin").waitFor();
   await page.locator("#answer").filter({ hasText: `Session ${drop} is revoked.` }).waitFor();
 
-  await row(page, keep).getByRole("button", { name: "Revoke all other sessions of carol" }).click();
+  await row(page, keep).getByRole("button", { name: `Revoke others: every session of carol but ${keep}` }).click();
   await confirm(page);
   await page.locator("#answer").filter({ hasText: "Revoked 1 session(s) of carol; kept" }).waitFor();
   await row(page, other, "REVOKED").waitFor();
@@ -210,5 +210,34 @@ test("API keys: create one (shown once) and revoke it", async () => {
     /unauthenticated/,
   );
   await shot(page, "api-key-revoked");
+  await page.close();
+});
+
+test("keyboard only: sign in, search, cancel and confirm a revoke; focus is visible", async () => {
+  const id = await sessionFor("kim", "Kim's laptop");
+  const page = await openConsole(browser, server);
+  await page.locator("#api-key").focus();
+  await page.keyboard.type(operator);
+  await page.keyboard.press("Enter");
+  // Signed in, the subject field has the focus: type and press Enter.
+  await page.locator("#search-subject:focus").waitFor();
+  await page.keyboard.type("kim");
+  await page.keyboard.press("Enter");
+  await page.locator('#live-status[data-live="true"]').waitFor();
+  const revoke = row(page, id).getByRole("button", { name: `Revoke session ${id}` });
+  await revoke.focus();
+  const outline = await revoke.evaluate((b) => getComputedStyle(b).outlineStyle);
+  assert.equal(outline, "solid");
+  await page.keyboard.press("Enter");
+  await page.locator("#confirm-cancel:focus").waitFor();
+  await page.keyboard.press("Escape");
+  await page.locator("#answer").filter({ hasText: "Cancelled." }).waitFor();
+  await row(page, id, "ACTIVE").waitFor();
+  await page.keyboard.press("Enter"); // the focus went back to the row's button
+  await page.locator("#confirm-cancel:focus").waitFor();
+  await page.keyboard.press("Tab");
+  await page.keyboard.press("Enter");
+  await row(page, id, "REVOKED").waitFor();
+  await shot(page, "keyboard");
   await page.close();
 });
