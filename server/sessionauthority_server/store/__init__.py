@@ -18,6 +18,7 @@ from ..pagetokens import PageTokens
 from ..sessions.repository import Deps
 from ..tokens import Sealer
 from . import housekeeping, keys, reads, snapshot
+from .coalesce import SessionReads
 from .database import Database, DatabaseUrlError, sqlite_path
 from .engine import Clock, Pending, Tx
 from .keys import KeyRing
@@ -51,10 +52,13 @@ class Store:
         self.page_tokens = PageTokens(sealer.derive("page-tokens"))
         self.keys: KeyRing
         self.deps: Deps
+        self._session_reads: SessionReads | None = None
 
     async def start(self) -> None:
         await self.db.open(self.clock, self._committed)
         self.keys = KeyRing(self.db.reader, self.sealer)
+        if not self.db.is_sqlite:
+            self._session_reads = SessionReads(self.db.reader)
         self.deps = Deps(self.settings, self.sealer, self.keys)
         await self.db.writer.write(keys.ensure_active, self.sealer)
         await self.keys.reload()
@@ -97,6 +101,8 @@ class Store:
     # ----------------------------------------------------------- reads
 
     async def session(self, tenant: str, session_id: str) -> Session | None:
+        if self._session_reads is not None:
+            return await self._session_reads.session(tenant, session_id)
         return await reads.session(self.db.reader, tenant, session_id)
 
     async def session_rows(
