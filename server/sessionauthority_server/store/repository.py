@@ -27,6 +27,22 @@ def _subject_record(row: Any) -> SubjectRecord:
     )
 
 
+def _token(row: Any, prefix: str = "") -> RefreshToken:
+    """A refresh token from its row, or from a join's columns named `prefix` + column."""
+    sealed = row[prefix + "successor_sealed"]
+    return RefreshToken(
+        token_hash=row[prefix + "token_hash"],
+        tenant=row[prefix + "tenant"],
+        session_id=row[prefix + "session_id"],
+        generation=row[prefix + "generation"],
+        create_us=row[prefix + "create_us"],
+        expire_us=row[prefix + "expire_us"],
+        rotated_us=row[prefix + "rotated_us"],
+        successor_sealed=None if sealed is None else bytes(sealed),
+        superseded=bool(row[prefix + "superseded"]),
+    )
+
+
 class SqlRepository:
     __slots__ = ("_tx",)
 
@@ -151,36 +167,14 @@ class SqlRepository:
         row = self._tx.one(q.TOKEN_WITH_SESSION, h=token_hash, tenant=tenant)
         if row is None:
             return None
-        sealed = row["t_successor_sealed"]
-        token = RefreshToken(
-            token_hash=row["t_token_hash"],
-            tenant=row["tenant"],
-            session_id=row["session_id"],
-            generation=row["t_generation"],
-            create_us=row["t_create_us"],
-            expire_us=row["t_expire_us"],
-            rotated_us=row["t_rotated_us"],
-            successor_sealed=None if sealed is None else bytes(sealed),
-            superseded=bool(row["t_superseded"]),
-        )
+        token = _token(row, "t_")
         return token, session_from_row(row)
 
     def refresh_token(self, token_hash: str) -> RefreshToken | None:
         row = self._tx.one(q.TOKEN, h=token_hash)
         if row is None:
             return None
-        sealed = row["successor_sealed"]
-        return RefreshToken(
-            token_hash=row["token_hash"],
-            tenant=row["tenant"],
-            session_id=row["session_id"],
-            generation=row["generation"],
-            create_us=row["create_us"],
-            expire_us=row["expire_us"],
-            rotated_us=row["rotated_us"],
-            successor_sealed=None if sealed is None else bytes(sealed),
-            superseded=bool(row["superseded"]),
-        )
+        return _token(row)
 
     def add_refresh_token(self, token: RefreshToken) -> None:
         self._tx.run(

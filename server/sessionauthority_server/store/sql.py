@@ -50,7 +50,7 @@ class Sql:
         if self._sqlite is None:
             self._sqlite = _compile(self.statement, _SQLITE)
         sql, fixed = self._sqlite
-        return sql, {**fixed, **params} if fixed and params is not None else (params or fixed)
+        return sql, {**fixed, **(params or {})} if fixed else (params or {})
 
     def psycopg(self, params: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         if self._psycopg is None:
