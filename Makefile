@@ -83,6 +83,8 @@ lint: $(STAMP) check-generated
 	$(BIN)/mypy
 
 bench: $(STAMP)
+	bash scripts/ensure_h2load.sh
+	bash scripts/ensure_postgres.sh
 	bash scripts/build_go.sh
 	bash scripts/build_java.sh
 	bash scripts/npm_ci.sh

@@ -4,8 +4,9 @@
     PROFILE_FLAGS=--gil .venv/bin/python -m bench.profile ValidateSession sqlite
 
 The server runs in its own process as in `make bench`; py-spy samples it for the
-whole load (32 clients from two processes) and the collapsed stacks are summed
-into the functions that own the most samples, inclusive and exclusive.
+whole load (32 calls in flight, from bench/drive.py's generators) and the
+collapsed stacks are summed into the functions that own the most samples,
+inclusive and exclusive.
 """
 
 from __future__ import annotations

@@ -1,10 +1,14 @@
-"""`make bench`: the server in its own process, load from other processes,
-on SQLite and on a throwaway PostgreSQL. Every rate is also given as a ratio
-to the same server's grpc.health.v1.Health/Check in the same run, so the
-numbers compare across machines. Writes BENCHMARKS.md and bench/benchmark.png.
+"""`make bench`: the server in its own process, load from other processes
+(h2load, or raw-bytes grpc clients: bench/drive.py), on SQLite and on a
+throwaway PostgreSQL. Every rate is also given as a ratio to the same
+server's grpc.health.v1.Health/Check in the same run, so the numbers compare
+across machines, and Health/Check itself against a bare grpc.aio server, so
+the load generator is shown not to be the limit. Writes BENCHMARKS.md and
+bench/benchmark.png.
 
     make bench                                  # both databases
     BENCH_SECONDS=5 BENCH_BACKENDS=sqlite make bench
+    BENCH_YARDSTICK_ONLY=1 make bench           # the yardstick and open loop only, printed
 """
 
 from __future__ import annotations
@@ -26,10 +30,10 @@ from sessionauthority.v1 import session_service_pb2_grpc as pb_grpc
 from sessionauthority_server.store.database import parse_url
 from sessionauthority_server.store.schema import migrate
 
-from . import cold_start, report, verifier
+from . import cold_start, drive, report, verifier
+from .drive import SECONDS, load
 from .seed import seed
 
-SECONDS = float(os.environ.get("BENCH_SECONDS", "3"))
 BACKENDS = os.environ.get("BENCH_BACKENDS", "sqlite,postgresql").split(",")
 CONCURRENCY = (1, 32, 128)
 OPS = (
@@ -46,6 +50,7 @@ WATCHERS = 1000
 REVOKES = 200
 IDLE_STREAMS = 10_000
 ROOT = Path(__file__).resolve().parent.parent
+YARDSTICK_ONLY = bool(os.environ.get("BENCH_YARDSTICK_ONLY"))
 WATCH = [sys.executable, "-m", "bench.watchers"]
 ENCRYPTION_KEY = "c2Vzc2lvbi1hdXRob3JpdHktdGVzdC1rZXktMzJieXQ"
 
@@ -77,41 +82,6 @@ class Server:
     def stop(self) -> None:
         self.proc.terminate()
         self.proc.wait(30)
-
-
-def load(
-    target: str | list[str], op: str, conc: int, seed_file: str, seconds: float = SECONDS
-) -> dict:
-    """`target`: one server, or replicas the load processes take in turn."""
-    targets = [target] if isinstance(target, str) else target
-    procs = 1 if conc == 1 else max(2, len(targets))
-    runs = [
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "bench.load",
-                targets[w % len(targets)],
-                op,
-                str(conc // procs),
-                str(seconds),
-                seed_file,
-                str(w),
-            ],
-            stdout=subprocess.PIPE,
-            text=True,
-            cwd=ROOT,
-        )
-        for w in range(procs)
-    ]
-    outs = [json.loads(p.communicate()[0]) for p in runs]
-    lat = sorted(x for o in outs for x in o["lat"])
-    return {
-        "rps": sum(o["count"] for o in outs) / max(o["elapsed"] for o in outs),
-        "errors": sum(o["errors"] for o in outs),
-        "p50_ms": lat[len(lat) // 2] * 1000 if lat else 0.0,
-        "p99_ms": lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000 if lat else 0.0,
-    }
 
 
 async def real_sessions(target: str, n: int) -> dict[str, list[str]]:
@@ -206,6 +176,14 @@ def bench_backend(backend: str, url: str, tmp: Path, database_pid: int | None = 
         data = asyncio.run(real_sessions(server.target, REAL_SESSIONS))
         data["revocable"] = [f"ses_s{i}" for i in range(SEEDED)]
         Path(seed_file).write_text(json.dumps(data))
+        print(f"[{backend}] yardstick: Health/Check against a bare grpc.aio server", flush=True)
+        out["yardstick"] = yard = drive.yardstick(server.target, seed_file)
+        echo, ours, by_raw = (yard[k]["rps"] for k in ("echo", "server", "raw_echo"))
+        print(f"[{backend}] echo {echo:.0f}/s, server {ours:.0f}/s ({yard['ratio']:.0%}),"
+              f" raw clients on echo {by_raw:.0f}/s", flush=True)  # fmt: skip
+        if YARDSTICK_ONLY:
+            out["open_loop"] = drive.open_loop(server.target, seed_file, yard["server"]["rps"])
+            return out
         print(f"[{backend}] Validate at 10^3 stored sessions", flush=True)
         small = {op: load(server.target, op, 32, seed_file) for op in OPS[:2]}
         print(f"[{backend}] seeding {SEEDED} sessions", flush=True)
@@ -218,7 +196,13 @@ def bench_backend(backend: str, url: str, tmp: Path, database_pid: int | None = 
                 out["matrix"][f"{op}@{conc}"] = r
                 print(f"[{backend}] {op:<16} c={conc:<4} {r['rps']:>8.0f}/s "
                       f"p50 {r['p50_ms']:.1f} ms p99 {r['p99_ms']:.1f} ms "
-                      f"errors {r['errors']}", flush=True)  # fmt: skip
+                      f"errors {r['errors']} generator CPU {r['generator_cpu']:.2f}"
+                      f" {r.get('grpc_status', '')}", flush=True)  # fmt: skip
+        out["open_loop"] = drive.open_loop(server.target, seed_file, yard["server"]["rps"])
+        for op, r in out["open_loop"]["rows"].items():
+            print(f"[{backend}] open loop {op:<16} {r['offered']:.0f}/s offered,"
+                  f" {r['rps']:.0f}/s done, p50 {r['p50_ms']:.1f} ms"
+                  f" p99 {r['p99_ms']:.1f} ms", flush=True)  # fmt: skip
         out["fan_out"] = asyncio.run(fan_out(server.target))
         print(f"[{backend}] fan-out {out['fan_out']}", flush=True)
         out["idle"] = asyncio.run(idle_streams(server))
@@ -290,6 +274,8 @@ def main() -> None:
         for backend in BACKENDS:
             if backend == "sqlite":
                 results.append(bench_backend(backend, f"sqlite:///{tmp / 'bench.db'}", tmp))
+                if YARDSTICK_ONLY:
+                    continue
                 cold = verifier_cold_start(f"sqlite:///{tmp / 'cold.db'}")
             else:
                 from tests.postgres import ThrowawayPostgres
@@ -301,13 +287,25 @@ def main() -> None:
                     # The postmaster: its children are pinned away from the verifier too.
                     postmaster = int((pg.dir / "data" / "postmaster.pid").read_text().split()[0])
                     results.append(bench_backend(backend, url, tmp, postmaster))
+                    if YARDSTICK_ONLY:
+                        continue
                     cold = verifier_cold_start(asyncio.run(pg.new_database()))
                 finally:
                     pg.stop()
             results[-1]["cold_start"] = cold
             print(f"[{backend}] LocalVerifier cold start {cold}", flush=True)
+    if YARDSTICK_ONLY:
+        print(json.dumps(results, indent=1, default=lambda v: None))
+        return
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
-    report.write(results, ROOT, SECONDS, machine, time.perf_counter() - started)
+    try:
+        report.write(
+            results, ROOT, SECONDS, machine, time.perf_counter() - started, os.cpu_count() or 1
+        )
+    except Exception:
+        # A whole run's figures are worth keeping even when their report breaks.
+        print(json.dumps(results, default=lambda v: None))
+        raise
     print((ROOT / "BENCHMARKS.md").read_text())
 
 
