@@ -118,7 +118,8 @@ def run(
     elapsed = max(o["elapsed"] for o in outs)
     return {
         "rps": sum(o["succeeded"] for o in outs) / elapsed,
-        "errors": sum(o["done"] - o["succeeded"] + o["errored"] for o in outs),
+        # h2load's "failed" already includes its "errored" and non-2xx responses.
+        "errors": sum(o["failed"] for o in outs),
         "p50_ms": percentile(lat, 0.5) * 1000,
         "p99_ms": percentile(lat, 0.99) * 1000,
         "generator": "h2load",
