@@ -15,7 +15,6 @@ from sessionauthority.v1 import (
     api_key_service_pb2,
     api_key_service_pb2_grpc,
     session_service_pb2,
-    session_service_pb2_grpc,
     subject_service_pb2,
     subject_service_pb2_grpc,
 )
@@ -31,6 +30,7 @@ from .metrics import Metrics, MetricsInterceptor
 from .reaper import Reaper
 from .services.apikeys import ApiKeyServicer
 from .services.auth import Authenticator, AuthInterceptor
+from .services.fanout import EventEncoder, add_session_service
 from .services.sessions import SessionServicer
 from .services.subjects import SubjectServicer
 from .sessions.manager import SessionManager
@@ -150,6 +150,7 @@ class App:
     metrics_port: int = 0
     http: HttpServer | None = None
     draining: bool = False
+    event_encoder: EventEncoder | None = None
 
     async def ready(self) -> bool:
         """For /healthz: serving, and the database answers (within 2 s)."""
@@ -258,9 +259,7 @@ async def create_server(
     # One implementation of every RPC, for gRPC and for Connect alike.
     session_calls = SessionCalls(manager, hub)
     subject_calls = SubjectCalls(manager)
-    session_service_pb2_grpc.add_SessionServiceServicer_to_server(
-        SessionServicer(session_calls), server
-    )
+    encoder = add_session_service(server, SessionServicer(session_calls))
     subject_service_pb2_grpc.add_SubjectServiceServicer_to_server(
         SubjectServicer(subject_calls), server
     )
@@ -280,6 +279,7 @@ async def create_server(
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
     log.info("serving on %s (database %s)", address.rsplit(":", 1)[0] + f":{port}", db.dialect)
     app = App(server, port, store, manager, hub, health_servicer, tasks, metrics)
+    app.event_encoder = encoder
     if http_address is None and settings.http_port:
         http_address = f"{address.rsplit(':', 1)[0]}:{settings.http_port}"
     if http_address is not None:

@@ -15,6 +15,7 @@ from .. import domain, inputs
 from ..callers import Caller
 from ..errors import DomainError, invalid_argument
 from ..events import Filter, Hub, Progress
+from ..identitycache import IdentityCache
 from ..inputs import CreateRequest, ListRequest
 from ..sessions.manager import SessionManager
 from ..tokens import jwks_json, tenant_audience
@@ -44,6 +45,7 @@ class SessionCalls:
     def __init__(self, manager: SessionManager, hub: Hub) -> None:
         self.manager = manager
         self.hub = hub
+        self._event_message = IdentityCache(convert.event)
 
     async def create_session(
         self, request: pb.CreateSessionRequest, caller: Caller
@@ -222,7 +224,9 @@ class SessionCalls:
                 if isinstance(item, Progress):
                     message = convert.progress(item.revision)
                 else:
-                    message = convert.event(item)
+                    # The same message object for every stream of this
+                    # event, so the transport can encode it once (fanout.py).
+                    message = self._event_message(item)
                 try:
                     await sub.send(write(message))
                 except DomainError:
