@@ -109,16 +109,12 @@ class HttpApp:
             else:
                 body = _Body(receive, self._body_timeout)
                 try:
-                    await app(scope, body.receive, _stall_guard(send))
+                    await app(
+                        scope, body.receive, body.read_first(_stall_guard(send), self._drain_bytes)
+                    )
                 except _Stalled:
                     # Returning with the response unfinished closes the connection.
                     log.info("closed a connection whose client stopped reading: %s", path)
-                    return
-                # A call refused before its body was read (no key, a missing
-                # scope): the rest of a small body is read and dropped, so the
-                # client, still sending it, gets to read the refusal instead of
-                # a reset connection. A large one is not worth reading.
-                await body.drain(self._drain_bytes)
             return
         for prefix, mounted in self.mounts.items():
             if path.startswith(prefix) or path + "/" == prefix:
@@ -189,6 +185,21 @@ class _Body:
         if message["type"] != "http.request" or not message.get("more_body", False):
             self.done = True
         return message
+
+    def read_first(self, send: Send, limit: int) -> Send:
+        """`send` that reads and drops the rest of a small body before the
+        response starts. A call refused before its body was read (no key, a
+        missing scope) would otherwise answer while the client still sends:
+        the server then closes a connection it cannot reuse, and the client
+        sees EPIPE or a reset instead of the refusal. Past `limit` the
+        rest is not worth reading, and the connection closes."""
+
+        async def sending(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start" and not self.done:
+                await self.drain(limit)
+            await send(message)
+
+        return sending
 
     async def drain(self, limit: int) -> None:
         """Reads what is left of the body, up to `limit` bytes and the body's
