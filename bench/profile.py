@@ -20,7 +20,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from sessionauthority_server.store.database import create_schema, parse_url
+from sessionauthority_server.store.database import parse_url
+from sessionauthority_server.store.schema import migrate as create_schema
 
 from .run import REAL_SESSIONS, ROOT, Server, load, real_sessions
 
@@ -29,7 +30,7 @@ SECONDS = 8.0
 FLAGS = os.environ.get("PROFILE_FLAGS", "--idle").split()
 
 
-def summarise(collapsed: Path, top: int = 25) -> str:
+def summarise(collapsed: Path, top: int = int(os.environ.get("PROFILE_TOP", "25"))) -> str:
     inclusive: collections.Counter[str] = collections.Counter()
     exclusive: collections.Counter[str] = collections.Counter()
     total = 0

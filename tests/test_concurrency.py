@@ -1,12 +1,19 @@
-"""Races over the real gRPC surface: concurrent renewals of one token."""
+"""Races over the real gRPC surface: concurrent renewals of one token; units
+batched together."""
 
 from __future__ import annotations
 
 import asyncio
+import threading
 
 import grpc
 from sessionauthority.v1 import session_pb2 as spb
 from sessionauthority.v1 import session_service_pb2 as pb
+from sessionauthority_server.callers import DEFAULT_TENANT
+from sessionauthority_server.domain import State, TerminationReason
+from sessionauthority_server.errors import DomainError
+from sessionauthority_server.inputs import CreateRequest
+from sessionauthority_server.sessions.manager import SessionManager
 
 from .helpers import create
 
@@ -42,3 +49,39 @@ async def test_one_request_id_raced_across_subjects(h):
     failed = [r for r in results if not isinstance(r, pb.CreateSessionResponse)]
     assert len(ok) == 1
     assert all(e.code() == grpc.StatusCode.INVALID_ARGUMENT for e in failed)
+
+
+async def test_a_batch_sees_its_earlier_units_writes(h):
+    # Units queued behind a slow one run as one batch, in order; on
+    # PostgreSQL their first reads are made ahead, at the batch's start. A
+    # renew after its session's revoke, a create after its subject's
+    # termination, and a second renew of one token must each see the
+    # earlier unit's write, as they would unbatched.
+    doomed = await create(h, subject="batched-1")
+    twice = await create(h, subject="batched-2")
+    await create(h, subject="batched-3")
+    manager = SessionManager(h.app.store)
+    tenant = DEFAULT_TENANT
+    gate = threading.Event()
+    slow = asyncio.ensure_future(h.app.store.db.writer.write(lambda tx: gate.wait(5)))
+    await asyncio.sleep(0.05)
+    calls = [
+        manager.revoke(tenant, doomed.session.session_id, None),
+        manager.renew(tenant, doomed.tokens.refresh_token),
+        manager.terminate_subject(tenant, "batched-3", TerminationReason.BANNED, ""),
+        manager.create_session(tenant, CreateRequest(subject_id="batched-3")),
+        manager.renew(tenant, twice.tokens.refresh_token),
+        manager.renew(tenant, twice.tokens.refresh_token),
+    ]
+    tasks = [asyncio.ensure_future(c) for c in calls]
+    await asyncio.sleep(0.05)
+    gate.set()
+    await slow
+    revoked, renewed, terminated, created, first, second = await asyncio.gather(
+        *tasks, return_exceptions=True
+    )
+    assert revoked.state is State.REVOKED and terminated[1] == 1
+    assert isinstance(renewed, DomainError) and renewed.reason == "SESSION_REVOKED"
+    assert isinstance(created, DomainError) and created.reason == "SUBJECT_TERMINATED"
+    # The same token twice inside the grace window: the same successor pair.
+    assert first[1] == second[1]

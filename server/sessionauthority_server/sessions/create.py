@@ -23,7 +23,12 @@ from ..tokens import new_handoff_code, new_session_id, secret_hash
 from . import ratelimits
 from .lifecycle import change, end, settle
 from .pairs import mint, mint_next
-from .repository import US, Deps, IdempotencyRecord, Refusal, Repository
+from .repository import US, Deps, IdempotencyRecord, Lookahead, Refusal, Repository
+
+
+def lookahead(tenant: str, req: CreateRequest) -> Lookahead:
+    """create's first read."""
+    return Lookahead("lock_subject", (tenant, req.subject_id))
 
 
 def create(

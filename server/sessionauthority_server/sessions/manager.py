@@ -26,7 +26,7 @@ from ..inputs import CreateRequest, ListRequest
 from ..store import US, Store
 from ..tokens import VerifiedTokens, secret_hash, unverified_kid, verify_access_token
 from . import create, ending, renew
-from .repository import Refusal
+from .repository import Lookahead, Refusal
 from .revoke_many import Revoked, revoke_all
 
 T = TypeVar("T")
@@ -52,8 +52,10 @@ class SessionManager:
         self.idle_us = store.settings.idle_timeout_seconds * US
         self._verified = VerifiedTokens()
 
-    async def _run(self, flow: Callable[..., Any], *args: Any) -> tuple[Any, dict[str, int]]:
-        return await self.store.run(flow, *args)
+    async def _run(
+        self, flow: Callable[..., Any], *args: Any, ahead: Lookahead | None = None
+    ) -> tuple[Any, dict[str, int]]:
+        return await self.store.run(flow, *args, ahead=ahead)
 
     # ----------------------------------------------------------- sessions
 
@@ -61,7 +63,9 @@ class SessionManager:
         ttl_us = inputs.create(
             req, self.settings.session_ttl_seconds, self.settings.max_session_ttl_seconds
         )
-        result, revisions = await self._run(create.create, tenant, req, ttl_us)
+        result, revisions = await self._run(
+            create.create, tenant, req, ttl_us, ahead=create.lookahead(tenant, req)
+        )
         r: CreateResult = result
         return dataclasses.replace(r, session=_final(r.session, revisions))
 
@@ -148,7 +152,10 @@ class SessionManager:
 
     async def renew(self, tenant: str, refresh_token: str) -> tuple[Session, TokenPair]:
         inputs.refresh_token(refresh_token)
-        result, revisions = await self._run(renew.renew, tenant, secret_hash(refresh_token))
+        token_hash = secret_hash(refresh_token)
+        result, revisions = await self._run(
+            renew.renew, tenant, token_hash, ahead=renew.lookahead(tenant, token_hash)
+        )
         session, pair = _answer(result)
         return _final(session, revisions), pair
 

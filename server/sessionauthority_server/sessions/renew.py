@@ -11,9 +11,14 @@ from ..codec import token_pair_bytes, token_pair_from_bytes
 from ..domain import LIVE_STATES, EndReason, EventType, Session, TokenPair
 from .lifecycle import change, end, settle
 from .pairs import mint
-from .repository import Deps, Refusal, Repository
+from .repository import Deps, Lookahead, Refusal, Repository
 
 Renewed = tuple[Session, TokenPair] | Refusal
+
+
+def lookahead(tenant: str, token_hash: str) -> Lookahead:
+    """renew's first read."""
+    return Lookahead("refresh_token_for_update", (tenant, token_hash))
 
 
 def renew(repo: Repository, deps: Deps, tenant: str, token_hash: str) -> Renewed:

@@ -193,6 +193,17 @@ class Repository(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class Lookahead:
+    """The read a flow makes first, named by its Repository method and that
+    call's arguments. A store running many units in one transaction may make
+    it ahead, with the other units' (one wait for them all); the call then
+    answers as if it had read then."""
+
+    method: str
+    args: tuple[str, ...]
+
+
 @dataclass(frozen=True)
 class Refusal:
     """A flow's answer that is an error but whose writes stand (theft

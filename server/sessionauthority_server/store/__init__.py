@@ -15,7 +15,7 @@ from ..config import Settings
 from ..domain import EndedPage, Event, Session, Subject
 from ..inputs import ListQuery
 from ..pagetokens import PageTokens
-from ..sessions.repository import Deps
+from ..sessions.repository import Deps, Lookahead
 from ..tokens import Sealer
 from . import housekeeping, keys, reads, snapshot
 from .coalesce import SessionReads
@@ -24,6 +24,7 @@ from .engine import Clock, Pending, Tx
 from .keys import KeyRing
 from .notify import CommitListener
 from .repository import SqlRepository
+from .repository import ahead as read_ahead
 
 __all__ = ["Clock", "DatabaseUrlError", "Store", "sqlite_path"]
 
@@ -85,12 +86,15 @@ class Store:
         for listener in self._listeners:
             listener(events)
 
-    async def run(self, flow: Callable[..., T | Any], *args: Any) -> tuple[T, dict[str, int]]:
+    async def run(
+        self, flow: Callable[..., T | Any], *args: Any, ahead: Lookahead | None = None
+    ) -> tuple[T, dict[str, int]]:
         """Runs `flow(repository, deps, *args)` as one unit of work on the
         writer; returns its result and the revision of each session it
-        saved, by id (assigned as the unit committed)."""
+        saved, by id (assigned as the unit committed). `ahead`: the flow's
+        first read, which the writer may make with its batch's others."""
         result: tuple[T, dict[str, int]] = await self.db.writer.write_saving(
-            _flow, flow, self.deps, *args
+            _flow, flow, self.deps, *args, ahead=None if ahead is None else read_ahead(ahead)
         )
         return result
 

@@ -103,7 +103,14 @@ class SqliteWriteConnection:
     def run(self, sql: Sql, params: dict[str, Any]) -> None:
         self._cur.execute(*sql.sqlite(params))
 
-    def flush(self, events: list[Pending]) -> int:
+    # Never pipelined, so never asked to read ahead: a read is in-process.
+    def send(self, sql: Sql, params: dict[str, Any]) -> Any:
+        return self.one(sql, params)
+
+    def received(self, handle: Any) -> Any:
+        return handle
+
+    def _flush(self, events: list[Pending]) -> int:
         base = int(self._cur.execute(*_BUMP.sqlite({"n": len(events)})).fetchone()[0])
         event_rows = _event_rows(events)
         for r in event_rows:
@@ -118,8 +125,10 @@ class SqliteWriteConnection:
         )
         return base
 
-    def commit(self) -> None:
+    def commit(self, events: list[Pending]) -> int:
+        base = self._flush(events) if events else 0
         self._cur.execute("COMMIT")
+        return base
 
     def rollback(self) -> None:
         if self._db.in_transaction:
@@ -142,8 +151,10 @@ def configure_sqlite(db: sqlite3.Connection, synchronous: str = "FULL") -> None:
 
 class PostgresWriteConnection:
     """A batch runs in pipeline mode: statements whose results a unit does
-    not read (SAVEPOINT, INSERT, UPDATE) are sent without waiting, so a
-    create costs about two round trips instead of eight. A queued statement's
+    not read (SAVEPOINT, INSERT, UPDATE) are sent without waiting, and the
+    units' first reads are sent together at its start (engine.py), so a
+    batch of creates or renews waits twice, whatever its size: for those
+    reads, then for its writes, revisions and COMMIT. A queued statement's
     error surfaces at a later read or at the unit's end (`release` syncs),
     still inside the unit that sent it; the savepoint then rolls it back."""
 
@@ -214,10 +225,34 @@ class PostgresWriteConnection:
     def run(self, sql: Sql, params: dict[str, Any]) -> None:
         self._cur.execute(*sql.psycopg(params), prepare=False)
 
-    def flush(self, events: list[Pending]) -> int:
+    def send(self, sql: Sql, params: dict[str, Any]) -> Any:
+        """A read sent now and taken later (`received`): a cursor of its
+        own, whose row arrives with whatever is read next."""
+        cur = self._db.cursor()
+        cur.execute(*sql.psycopg(params), prepare=False)
+        return cur
+
+    def received(self, handle: Any) -> Any:
+        return handle.fetchone()
+
+    def commit(self, events: list[Pending]) -> int:
+        """The flush and COMMIT sent together, then read: one round trip.
+        Should the flush fail, the pipeline skips the COMMIT and the sync
+        raises its error; the transaction is then rolled back."""
+        flushed = self._flush(events) if events else None
+        self._cur.execute("COMMIT")
+        self._leave_pipeline()
+        if flushed is None:
+            return 0
+        row = flushed.fetchone()
+        assert row is not None
+        return int(row["base"])
+
+    def _flush(self, events: list[Pending]) -> Any:
         event_rows = _event_rows(events)
         last = last_ordinals(events)
-        row = self._cur.execute(
+        flushed = self._db.cursor()
+        flushed.execute(
             *_PG_FLUSH.psycopg(
                 {
                     "n": len(events),
@@ -234,13 +269,8 @@ class PostgresWriteConnection:
                 }
             ),
             prepare=False,
-        ).fetchone()
-        assert row is not None
-        return int(row["base"])
-
-    def commit(self) -> None:
-        self._cur.execute("COMMIT")
-        self._leave_pipeline()
+        )
+        return flushed
 
     def rollback(self) -> None:
         if self._pipeline is not None:

@@ -33,6 +33,14 @@ meanwhile. They serialise only where they must: on the rows they both lock,
 and on the counter row, whose lock the final statement holds to COMMIT, so
 revision order stays commit order. SQLite has one lane (one writer per file).
 
+Reads ahead: on PostgreSQL a unit's read waits for everything sent before
+it, so a batch whose units each read once would wait once per unit. A unit
+may declare its first read (`Ahead`); a shared batch sends all of those
+right after BEGIN, and each unit then takes its row from there: one round
+trip for every unit's read. A row taken ahead is stale if an earlier unit
+of the batch wrote it since, so each write marks what it touched
+(`Tx.wrote`, and every event's session) and such a row is read again.
+
 After COMMIT, in one callback on the event loop, the batch's events go to
 the subscribers (the watch hub) and then every caller's future resolves, so
 a watcher on this process has an event queued before its writer is answered.
@@ -72,6 +80,16 @@ class Pending:
     event: Any
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class Ahead:
+    """A unit's first read, to be made ahead: `keys` names what the row
+    read depends on, in the terms `Tx.wrote` and events use."""
+
+    sql: Sql
+    params: dict[str, Any]
+    keys: Callable[[Row], tuple[str, ...]]
+
+
 class Connection(Protocol):
     """What the writer needs of a dialect's write connection."""
 
@@ -87,8 +105,13 @@ class Connection(Protocol):
     def all(self, sql: Sql, params: dict[str, Any]) -> list[Any]: ...
     def scalar(self, sql: Sql, params: dict[str, Any]) -> Any: ...
     def run(self, sql: Sql, params: dict[str, Any]) -> None: ...
-    def flush(self, events: list[Pending]) -> int: ...
-    def commit(self) -> None: ...
+    def send(self, sql: Sql, params: dict[str, Any]) -> Any: ...
+    def received(self, handle: Any) -> Any: ...
+    def commit(self, events: list[Pending]) -> int:
+        """Writes the batch's events and revisions, commits, and returns
+        the revision base (0 with no events)."""
+        ...
+
     def rollback(self) -> None: ...
     def close(self) -> None: ...
 
@@ -96,14 +119,31 @@ class Connection(Protocol):
 class Tx:
     """A unit of work's handle on the batch's transaction."""
 
-    def __init__(self, conn: Connection, dialect: str, now: int, first_ordinal: int) -> None:
+    def __init__(
+        self,
+        conn: Connection,
+        dialect: str,
+        now: int,
+        first_ordinal: int,
+        written: set[str] | None = None,
+        ahead: tuple[Ahead, Any] | None = None,
+    ) -> None:
         self._conn = conn
         self.dialect = dialect
         self.now = now
         self.outbox: list[Pending] = []
         self._next_ordinal = first_ordinal
+        # What the batch's units wrote so far (shared by them all).
+        self._written = set() if written is None else written
+        self._ahead = ahead
 
     def one(self, sql: Sql, **params: Any) -> Row | None:
+        ahead, self._ahead = self._ahead, None
+        if ahead is not None and ahead[0].sql is sql and ahead[0].params == params:
+            row = self._conn.received(ahead[1])
+            # No row: the read again, so a row an earlier unit made is seen.
+            if row is not None and self._written.isdisjoint(ahead[0].keys(row)):
+                return row
         return self._conn.one(sql, params)
 
     def all(self, sql: Sql, **params: Any) -> list[Row]:
@@ -117,8 +157,14 @@ class Tx:
         it without waiting; its error surfaces by the unit's end)."""
         self._conn.run(sql, params)
 
+    def wrote(self, key: str) -> None:
+        """Marks `key` written: a later unit's row read ahead that depends on
+        it is read again."""
+        self._written.add(key)
+
     def add_event(self, key: str, row: dict[str, Any], event: Any) -> None:
         """Queues an event for the row `key`; its revision comes at commit."""
+        self._written.add(key)
         self.outbox.append(Pending(self._next_ordinal, key, row, event))
         self._next_ordinal += 1
 
@@ -129,6 +175,8 @@ class _Job:
     args: tuple[Any, ...]
     future: asyncio.Future[Any]
     saving: bool = False
+    ahead: Ahead | None = None
+    sent: Any = None
     result: Any = None
     error: BaseException | None = None
     events: list[Pending] = dataclasses.field(default_factory=list)
@@ -198,12 +246,15 @@ class Writer:
         self._queue.put(_Job(unit, args, future))
         return await future
 
-    async def write_saving(self, unit: Callable[..., T], *args: Any) -> tuple[T, dict[str, int]]:
+    async def write_saving(
+        self, unit: Callable[..., T], *args: Any, ahead: Ahead | None = None
+    ) -> tuple[T, dict[str, int]]:
         """`write`, and the revision each row the unit saved an event for
-        got, by key."""
+        got, by key. `ahead`: the unit's first read, which a batch may make
+        ahead of the unit (see the module's docstring)."""
         assert self._loop is not None, "writer not started"
         future: asyncio.Future[tuple[T, dict[str, int]]] = self._loop.create_future()
-        self._queue.put(_Job(unit, args, future, saving=True))
+        self._queue.put(_Job(unit, args, future, saving=True, ahead=ahead))
         return await future
 
     async def stop(self) -> None:
@@ -258,10 +309,13 @@ class Writer:
             # unit by unit (below), where it can.
             shared = conn.pipelined and len(batch) > 1
             for job in batch:
-                self._run_unit(conn, job, len(events) + 1, shared)
+                a = job.ahead
+                job.sent = conn.send(a.sql, a.params) if shared and a is not None else None
+            written: set[str] = set()
+            for job in batch:
+                self._run_unit(conn, job, len(events) + 1, shared, written)
                 events.extend(job.events)
-            base = conn.flush(events) if events else 0
-            conn.commit()
+            base = conn.commit(events)
             self._outage.ok()
         except (*self._conflicts, *self._unattributed) as exc:
             self._discard_connection(lane)
@@ -295,9 +349,13 @@ class Writer:
         assert self._loop is not None
         self._loop.call_soon_threadsafe(self._deliver, batch, events, base)
 
-    def _run_unit(self, conn: Connection, job: _Job, first_ordinal: int, shared: bool) -> None:
+    def _run_unit(
+        self, conn: Connection, job: _Job, first_ordinal: int, shared: bool, written: set[str]
+    ) -> None:
         for attempt in (1, 2):
-            tx = Tx(conn, self._dialect, self._clock(), first_ordinal)
+            sent, job.sent = job.sent, None
+            ahead = None if sent is None or job.ahead is None else (job.ahead, sent)
+            tx = Tx(conn, self._dialect, self._clock(), first_ordinal, written, ahead)
             conn.savepoint()
             try:
                 job.result = job.unit(tx, *job.args)

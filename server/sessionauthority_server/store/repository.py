@@ -7,9 +7,15 @@ from __future__ import annotations
 from typing import Any
 
 from ..domain import Event, EventType, Session, Subject, SubjectState, TerminationReason
-from ..sessions.repository import IdempotencyRecord, RateBucket, RefreshToken, SubjectRecord
+from ..sessions.repository import (
+    IdempotencyRecord,
+    Lookahead,
+    RateBucket,
+    RefreshToken,
+    SubjectRecord,
+)
 from . import statements as q
-from .engine import Tx
+from .engine import Ahead, Tx
 from .rows import session_from_row, session_payload, session_values, subject_from_row
 
 
@@ -43,6 +49,37 @@ def _token(row: Any, prefix: str = "") -> RefreshToken:
     )
 
 
+# What a row read ahead depends on, as `Tx.wrote` keys: a session by its id
+# (every event marks it), a refresh token and a subject by these.
+def _token_key(token_hash: str) -> str:
+    return "token:" + token_hash
+
+
+def _subject_key(tenant: str, subject_id: str) -> str:
+    return f"subject:{tenant}/{subject_id}"
+
+
+def ahead(lookahead: Lookahead) -> Ahead:
+    """The statement a flow's first read makes, to be sent ahead of it."""
+    if lookahead.method == "refresh_token_for_update":
+        tenant, token_hash = lookahead.args
+        return Ahead(
+            q.TOKEN_WITH_SESSION,
+            {"h": token_hash, "tenant": tenant},
+            lambda r: (r["session_id"], _token_key(r["t_token_hash"])),
+        )
+    if lookahead.method == "lock_subject":
+        tenant, subject_id = lookahead.args
+        # Only the lock: a new subject's row is made by the unit (and undone
+        # with it), which then reads it as it would have.
+        return Ahead(
+            q.LOCK_SUBJECT,
+            {"tenant": tenant, "subject_id": subject_id},
+            lambda r: (_subject_key(r["tenant"], r["subject_id"]),),
+        )
+    raise ValueError(f"no read ahead for {lookahead.method}")
+
+
 class SqlRepository:
     __slots__ = ("_tx",)
 
@@ -72,6 +109,7 @@ class SqlRepository:
         reason: TerminationReason | None,
         error_code: str,
     ) -> None:
+        self._tx.wrote(_subject_key(tenant, subject_id))
         self._tx.run(
             q.SET_SUBJECT_STATE,
             tenant=tenant,
@@ -112,6 +150,7 @@ class SqlRepository:
         return value
 
     def set_handoff(self, session_id: str, handoff_hash: str | None) -> None:
+        self._tx.wrote(session_id)
         self._tx.run(q.SET_HANDOFF, h=handoff_hash, session_id=session_id)
 
     def reusable_session(
@@ -158,6 +197,7 @@ class SqlRepository:
         return after
 
     def touch(self, session_id: str, now_us: int) -> None:
+        self._tx.wrote(session_id)
         self._tx.run(q.TOUCH, session_id=session_id, now=now_us)
 
     # -- refresh tokens
@@ -192,9 +232,11 @@ class SqlRepository:
         return int(self._tx.scalar(q.TOP_GENERATION, session_id=session_id) or 0)
 
     def mark_rotated(self, token_hash: str, now_us: int, successor_sealed: bytes) -> None:
+        self._tx.wrote(_token_key(token_hash))
         self._tx.run(q.ROTATED, h=token_hash, now=now_us, sealed=successor_sealed)
 
     def supersede_refresh_tokens(self, session_id: str) -> None:
+        self._tx.wrote(session_id)
         self._tx.run(q.SUPERSEDE, session_id=session_id, yes=True)
 
     # -- idempotency and rate limits
