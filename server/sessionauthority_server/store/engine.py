@@ -138,13 +138,20 @@ class Tx:
         self._ahead = ahead
 
     def one(self, sql: Sql, **params: Any) -> Row | None:
+        row = self.read_ahead(sql, **params)
+        return row if row is not None else self._conn.one(sql, params)
+
+    def read_ahead(self, sql: Sql, **params: Any) -> Row | None:
+        """This read's row if it was made ahead and still holds, else None
+        (then read it). Only the unit's first read may be: later, its own
+        writes may have changed the row."""
         ahead, self._ahead = self._ahead, None
         if ahead is not None and ahead[0].sql is sql and ahead[0].params == params:
             row = self._conn.received(ahead[1])
-            # No row: the read again, so a row an earlier unit made is seen.
+            # No row: read again, so a row an earlier unit made is seen.
             if row is not None and self._written.isdisjoint(ahead[0].keys(row)):
                 return row
-        return self._conn.one(sql, params)
+        return None
 
     def all(self, sql: Sql, **params: Any) -> list[Row]:
         return self._conn.all(sql, params)

@@ -92,9 +92,11 @@ class SqlRepository:
 
     # -- subjects
     def lock_subject(self, tenant: str, subject_id: str) -> SubjectRecord:
-        # The row is made first, so two first-time writers never both insert it.
-        self._tx.run(q.ENSURE_SUBJECT, tenant=tenant, subject_id=subject_id, now=self._tx.now)
-        row = self._tx.one(q.LOCK_SUBJECT, tenant=tenant, subject_id=subject_id)
+        row = self._tx.read_ahead(q.LOCK_SUBJECT, tenant=tenant, subject_id=subject_id)
+        if row is None:
+            # The row is made first, so two first-time writers never both insert it.
+            self._tx.run(q.ENSURE_SUBJECT, tenant=tenant, subject_id=subject_id, now=self._tx.now)
+            row = self._tx.one(q.LOCK_SUBJECT, tenant=tenant, subject_id=subject_id)
         return _subject_record(row)
 
     def subject_for_update(self, tenant: str, subject_id: str) -> SubjectRecord | None:
