@@ -172,6 +172,10 @@ class PostgresWriteConnection:
             options=f"-c statement_timeout={statement_timeout_ms}",
         )
         self._cur = self._db.cursor()
+        # Reads on a cursor of their own: in a pipeline, a cursor takes each
+        # of its results as it arrives, so a read on the cursor that sent
+        # BEGIN or a write could be handed that earlier result as its own.
+        self._read = self._db.cursor()
         self._pipeline: contextlib.AbstractContextManager[Any] | None = None
         self._pipe: Any = None
 
@@ -213,13 +217,13 @@ class PostgresWriteConnection:
     # rollbacks disagree ("prepared statement does not exist"), and parsing
     # these short statements costs less than the round trips saved.
     def one(self, sql: Sql, params: dict[str, Any]) -> Any:
-        return self._cur.execute(*sql.psycopg(params), prepare=False).fetchone()
+        return self._read.execute(*sql.psycopg(params), prepare=False).fetchone()
 
     def all(self, sql: Sql, params: dict[str, Any]) -> list[Any]:
-        return self._cur.execute(*sql.psycopg(params), prepare=False).fetchall()
+        return self._read.execute(*sql.psycopg(params), prepare=False).fetchall()
 
     def scalar(self, sql: Sql, params: dict[str, Any]) -> Any:
-        row = self._cur.execute(*sql.psycopg(params), prepare=False).fetchone()
+        row = self._read.execute(*sql.psycopg(params), prepare=False).fetchone()
         return None if row is None else next(iter(row.values()))
 
     def run(self, sql: Sql, params: dict[str, Any]) -> None:
