@@ -15,7 +15,7 @@ from sessionauthority_server.errors import DomainError
 from sessionauthority_server.inputs import CreateRequest
 from sessionauthority_server.sessions.manager import SessionManager
 
-from .helpers import create
+from .helpers import create, meta
 
 
 async def test_sixteen_concurrent_renewals_give_one_successor(h):
@@ -85,3 +85,29 @@ async def test_a_batch_sees_its_earlier_units_writes(h):
     assert isinstance(created, DomainError) and created.reason == "SUBJECT_TERMINATED"
     # The same token twice inside the grace window: the same successor pair.
     assert first[1] == second[1]
+
+
+async def test_a_read_after_large_reads_ahead_gets_its_own_rows(h):
+    # A batch mixing a unit with no read ahead (the key rotation, first)
+    # and renews whose rows, read ahead with 8 KB of metadata each, outgrow
+    # PostgreSQL's output buffer, so results come back while units still
+    # send: every unit's reads still get their own rows.
+    made = [
+        await h.sessions.CreateSession(
+            pb.CreateSessionRequest(subject_id=f"big-{i}", metadata=meta(x="y" * 8000))
+        )
+        for i in range(12)
+    ]
+    manager = SessionManager(h.app.store)
+    gate = threading.Event()
+    slow = asyncio.ensure_future(h.app.store.db.writer.write(lambda tx: gate.wait(5)))
+    await asyncio.sleep(0.05)
+    tasks = [asyncio.ensure_future(h.app.store.rotate_signing_key())]
+    tasks += [
+        asyncio.ensure_future(manager.renew(DEFAULT_TENANT, m.tokens.refresh_token)) for m in made
+    ]
+    await asyncio.sleep(0.05)
+    gate.set()
+    await slow
+    kid, *renewed = await asyncio.gather(*tasks)
+    assert kid and all(s.state is State.ACTIVE for s, _ in renewed)
