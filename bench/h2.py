@@ -54,7 +54,7 @@ def binary() -> str:
 def shape(conc: int) -> tuple[int, int]:
     """(connections, streams per connection) for `conc` calls in flight: a
     few connections, as a pool of clients would open, never one per call."""
-    conns = min(conc, 4)
+    conns = min(conc, int(os.environ.get("BENCH_H2_CONNECTIONS", "4")))
     return conns, max(1, conc // conns)
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import resource
 import sys
 import time
@@ -86,17 +87,23 @@ class Op:
 async def run(
     target: str, name: str, conc: int, seconds: float, seed: dict, worker: int, rate: float
 ) -> dict[str, object]:
-    options = [("grpc.max_concurrent_streams", 1000)]
-    async with grpc.aio.insecure_channel(target, options=options) as channel:
-        op = Op(channel, name, seed, worker)
-        await op.setup(conc)
+    # Several connections (each channel its own) when the server is several
+    # processes on one port: the kernel spreads connections, not calls.
+    links = 1 if rate else max(1, min(conc, int(os.environ.get("BENCH_RAW_CONNECTIONS", "1"))))
+    options = [("grpc.max_concurrent_streams", 1000), ("grpc.use_local_subchannel_pool", 1)]
+    channels = [grpc.aio.insecure_channel(target, options=options) for _ in range(links)]
+    try:
+        ops = [Op(c, name, seed, worker * links + i) for i, c in enumerate(channels)]
+        for i, each in enumerate(ops):
+            await each.setup(len(range(i, conc, links)))
+        op = ops[0]
         latencies: list[float] = []
         errors = skipped = 0
 
-        async def one(due: float) -> None:
+        async def one(due: float, mine: Op = op) -> None:
             nonlocal errors
             try:
-                await op()
+                await mine()
             except grpc.aio.AioRpcError:
                 errors += 1
             latencies.append(time.perf_counter() - due)
@@ -120,13 +127,16 @@ async def run(
             await asyncio.gather(*pending)
         else:
 
-            async def client() -> None:
+            async def client(mine: Op) -> None:
                 while (t0 := time.perf_counter()) < stop_at:
-                    await one(t0)
+                    await one(t0, mine)
 
-            await asyncio.gather(*(client() for _ in range(conc)))
+            await asyncio.gather(*(client(ops[j % links]) for j in range(conc)))
         elapsed = time.perf_counter() - start
         cpu = _cpu() - cpu0
+    finally:
+        for c in channels:
+            await c.close()
     latencies.sort()
     return {
         "count": len(latencies),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from . import report_yardstick
+from . import fanout, report_yardstick, workers
 
 TARGETS = {"ValidateSession": 0.6, "CreateSession": 0.35, "RenewSession": 0.35}
 
@@ -74,7 +74,10 @@ def write(
             "- Revoke heard by 1000"
             f" watchers: {fan['deliveries']} of {fan['expected']} deliveries; each delivery"
             f" p50 {fan['p50_ms']:.1f} ms, p99 {fan['p99_ms']:.1f} ms; the last watcher of a"
-            f" revoke p99 {fan['last_p99_ms']:.1f} ms (from sending RevokeSession).",
+            f" revoke p99 {fan['last_p99_ms']:.1f} ms (from sending RevokeSession; one revoke"
+            f" every {fanout.GAP * 1000:.0f} ms, nothing else changing). Revoked back to back,"
+            f" the streams got {fan.get('messages_per_s', 0):,.0f} messages/s"
+            f" ({fan.get('saturated_deliveries', 0)} of {fan.get('saturated_expected', 0)}).",
             f"- {idle['streams']} idle watch streams: server RSS {idle['rss_before_mib']:.0f} →"
             f" {idle['rss_mib']:.0f} MiB.",
         ]
@@ -121,19 +124,22 @@ def write(
         if "replicas" in r:
             rep = r["replicas"]
             cross = rep["cross"]
+            how = "LISTEN/NOTIFY" if r["backend"] == "postgresql" else "a datagram"
             lines += [
                 f"- Cross-replica: a revoke on replica A heard by a watcher on replica B"
-                f" (LISTEN/NOTIFY), over {cross['deliveries'] // 4} revokes:"
+                f" ({how}), over {cross['deliveries'] // 4} revokes:"
                 f" p50 {cross['p50_ms']:.1f} ms, p99 {cross['p99_ms']:.1f} ms"
                 f" ({cross['deliveries']} of {cross['expected']} deliveries).",
                 "- Two replicas against one, concurrency 32 spread over both (same machine,"
-                " same PostgreSQL): "
+                " same database): "
                 + "; ".join(
                     f"{op} {rep['two'][op]['rps']:.0f}/s ({rep['ratio_to_one'][op]:.2f}x one)"
                     for op in rep["two"]
                 )
                 + ".",
             ]
+        if "workers" in r:
+            lines += workers.report_lines(r["workers"])
         lines += [
             "",
             "Targets (issue: storage engine), at concurrency 32: "

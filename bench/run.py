@@ -30,8 +30,9 @@ from sessionauthority.v1 import session_service_pb2_grpc as pb_grpc
 from sessionauthority_server.store.database import parse_url
 from sessionauthority_server.store.schema import migrate
 
-from . import cold_start, drive, report, verifier
+from . import cold_start, drive, report, verifier, workers
 from .drive import SECONDS, load
+from .fanout import fan_out, watchers
 from .seed import seed
 
 BACKENDS = os.environ.get("BENCH_BACKENDS", "sqlite,postgresql").split(",")
@@ -46,17 +47,14 @@ OPS = (
 )
 REAL_SESSIONS = 1000
 SEEDED = 1_000_000
-WATCHERS = 1000
-REVOKES = 200
 IDLE_STREAMS = 10_000
 ROOT = Path(__file__).resolve().parent.parent
 YARDSTICK_ONLY = bool(os.environ.get("BENCH_YARDSTICK_ONLY"))
-WATCH = [sys.executable, "-m", "bench.watchers"]
 ENCRYPTION_KEY = "c2Vzc2lvbi1hdXRob3JpdHktdGVzdC1rZXktMzJieXQ"
 
 
 class Server:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, workers: int = 1) -> None:
         env = {
             **os.environ,
             "SESSION_AUTHORITY_CREATE_RATE_PER_MINUTE": "0",
@@ -65,6 +63,7 @@ class Server:
             "SESSION_AUTHORITY_ENCRYPTION_KEY": ENCRYPTION_KEY,
         }
         cmd = [sys.executable, "-m", "sessionauthority_server.cli", "serve", "--port", "0"]
+        cmd += ["--workers", str(workers)]
         self.proc = subprocess.Popen(
             [*cmd, "--database-url", url], stdout=subprocess.PIPE, env=env, text=True
         )
@@ -101,62 +100,10 @@ async def real_sessions(target: str, n: int) -> dict[str, list[str]]:
     }
 
 
-async def _watchers(target: str, n: int) -> asyncio.subprocess.Process:
-    """A process holding n watch streams (bench/watchers.py)."""
-    return await asyncio.create_subprocess_exec(
-        *WATCH,
-        target,
-        str(n),
-        cwd=ROOT,
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-    )
-
-
-async def fan_out(
-    target: str, watch_target: str | None = None, watchers: int = WATCHERS
-) -> dict[str, float]:
-    """Revoke -> every one of `watchers` streams has the event (wall clock).
-    With `watch_target`, the streams are on another replica."""
-    per = watchers // 4
-    procs = [await _watchers(watch_target or target, per) for _ in range(4)]
-    for p in procs:
-        assert p.stdout is not None
-        assert (await p.stdout.readline()).strip() == b"ready"
-    sent: dict[int, float] = {}
-    async with grpc.aio.insecure_channel(target) as channel:
-        stub = pb_grpc.SessionServiceStub(channel)
-        for i in range(REVOKES):
-            r = await stub.CreateSession(pb.CreateSessionRequest(subject_id=f"fan-{i}"))
-            await asyncio.sleep(0.02)
-            t0 = time.time()
-            done = await stub.RevokeSession(
-                pb.RevokeSessionRequest(session_id=r.session.session_id)
-            )
-            sent[done.session.revision] = t0
-            await asyncio.sleep(0.02)
-    arrivals: dict[int, list[float]] = {}
-    last = f"{max(sent)}\n".encode()
-    for p in procs:
-        out, _ = await p.communicate(last)
-        for rev, times in json.loads(out).items():
-            arrivals.setdefault(int(rev), []).extend(times)
-    every = sorted(t - sent[rev] for rev in sent for t in arrivals.get(rev, []))
-    last = sorted(max(arrivals[rev]) - sent[rev] for rev in sent if rev in arrivals)
-    heard = sum(len(arrivals.get(rev, [])) for rev in sent)
-    return {
-        "deliveries": heard,
-        "expected": len(sent) * per * 4,
-        "p50_ms": every[len(every) // 2] * 1000,
-        "p99_ms": every[int(len(every) * 0.99)] * 1000,
-        "last_p99_ms": last[int(len(last) * 0.99)] * 1000,
-    }
-
-
 async def idle_streams(server: Server) -> dict[str, float]:
     before = server.rss_mib()
     per = IDLE_STREAMS // 4
-    procs = [await _watchers(server.target, per) for _ in range(4)]
+    procs = [await watchers(server.target, per) for _ in range(4)]
     for p in procs:
         assert p.stdout is not None
         await p.stdout.readline()
@@ -219,9 +166,11 @@ def bench_backend(backend: str, url: str, tmp: Path, database_pid: int | None = 
                 program=program,
             )
             print(f"[{backend}] LocalVerifier {name} {out[key]}", flush=True)
-        if backend == "postgresql":
-            out["replicas"] = replicas(server, url, seed_file, out["matrix"])
-            print(f"[{backend}] replicas {out['replicas']}", flush=True)
+        out["replicas"] = replicas(server, url, seed_file, out["matrix"])
+        print(f"[{backend}] replicas {out['replicas']}", flush=True)
+        single = {op: out["matrix"][f"{op}@32"] for op in workers.OPS}
+        out["workers"] = workers.measure(url, seed_file, single)
+        print(f"[{backend}] workers {out['workers']['ratio_to_one']}", flush=True)
     finally:
         server.stop()
     return out
@@ -252,7 +201,7 @@ def replicas(a: Server, url: str, seed_file: str, single: dict) -> dict:
     watchers on B, and writes spread over both against A alone."""
     b = Server(url)
     try:
-        crossing = asyncio.run(fan_out(a.target, watch_target=b.target, watchers=4))
+        crossing = asyncio.run(fan_out(a.target, watch_target=b.target, n_watchers=4))
         both = {}
         for op in ("Health/Check", "CreateSession", "RenewSession", "ValidateSession"):
             both[op] = load([a.target, b.target], op, 32, seed_file)

@@ -26,7 +26,10 @@ async def main(target: str, n: int) -> None:
     last_seen = [0] * n
     caught_up = asyncio.Event()
     last = [2**62]
-    channels = [grpc.aio.insecure_channel(target) for _ in range(max(1, n // 500))]
+    # A connection per 50 streams (each channel its own): a server of several
+    # workers gets them spread over its processes, as many clients would.
+    options = [("grpc.use_local_subchannel_pool", 1)]
+    channels = [grpc.aio.insecure_channel(target, options=options) for _ in range(max(1, n // 50))]
     streams = [
         pb_grpc.SessionServiceStub(channels[i % len(channels)]).WatchSessions(
             pb.WatchSessionsRequest()

@@ -1,11 +1,15 @@
-"""Replicas on one PostgreSQL: a change committed on one reaches watchers on
-another at once (LISTEN/NOTIFY), also after the listening connection is
-killed. The tailer's poll is set to a minute here, so only a notice (or the
-catch-up after a reconnect) can deliver in time."""
+"""Replicas on one database: a change committed on one reaches watchers on
+another at once (LISTEN/NOTIFY on PostgreSQL, a datagram between the
+processes on one SQLite file), also after the listening connection is
+killed or a peer's socket is left behind. The tailer's poll is set to a
+minute here, so only a wake-up (or the catch-up after a reconnect) can
+deliver in time."""
 
 from __future__ import annotations
 
 import asyncio
+import os
+import socket
 import time
 
 import psycopg
@@ -15,9 +19,12 @@ from sessionauthority.v1 import session_service_pb2 as pb
 
 from .helpers import WAIT, Watch, create
 
-pytestmark = pytest.mark.postgres_only
 T = pb.SessionEventType
 SLOW_POLL = {"watch_poll_interval_seconds": 60.0}
+
+
+def exists(path: str) -> bool:
+    return os.path.exists(path)
 
 
 async def replicas(make_server, n: int = 2, **settings):
@@ -60,6 +67,7 @@ async def _kill_listeners(database_url: str) -> int:
         return len(await cur.fetchall())
 
 
+@pytest.mark.postgres_only
 async def test_killing_the_listener_loses_and_repeats_nothing(make_server):
     a, b = await replicas(make_server)
     w = Watch(b.sessions, subject_id="u1")
@@ -105,3 +113,50 @@ async def test_two_reapers_expire_each_session_exactly_once(make_server):
     marker = await create(b, subject="due")
     assert (await w.event()).session.session_id == marker.session.session_id
     w.cancel()
+
+
+@pytest.mark.sqlite_only
+async def test_a_socket_left_by_a_killed_process_is_removed_and_costs_nothing(make_server):
+    a, b = await replicas(make_server)
+    directory = a.app.store.db.peers.directory
+    # What a process killed with -9 leaves: a socket file nobody is bound to.
+    stale = os.path.join(directory, "999999-0")
+    left = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    left.bind(stale)
+    left.close()
+    os.utime(directory)  # as a new entry does: the senders list the directory again
+    w = Watch(b.sessions, subject_id="u1")
+    await w.progress()
+    r = await create(a, subject="u1")
+    event, took = await timed_event(w)
+    assert event.session.session_id == r.session.session_id and took < 1.0
+    assert not exists(stale)
+    w.cancel()
+
+
+@pytest.mark.sqlite_only
+async def test_a_lost_wakeup_costs_latency_never_an_event(make_server):
+    # B's socket is gone (as if every datagram to it were lost): only B's
+    # own poll can deliver, and it delivers everything, once, in order.
+    a = await make_server(watch_poll_interval_seconds=60.0)
+    b = await make_server(watch_poll_interval_seconds=0.2)
+    for s in (a, b):
+        await asyncio.wait_for(s.app.hub.listener.connected.wait(), WAIT)
+    os.unlink(b.app.store.db.peers.path)
+    w = Watch(b.sessions, subject_id="u1")
+    await w.progress()
+    made = [(await create(a, subject="u1")).session.session_id for _ in range(3)]
+    assert [(await w.event()).session.session_id for _ in range(3)] == made
+    marker = (await create(b, subject="u1")).session.session_id
+    assert (await w.event()).session.session_id == marker
+    w.cancel()
+
+
+@pytest.mark.sqlite_only
+async def test_a_stopped_server_leaves_no_socket(make_server):
+    a = await make_server()
+    await asyncio.wait_for(a.app.hub.listener.connected.wait(), WAIT)
+    path = a.app.store.db.peers.path
+    assert exists(path)
+    await a.app.stop(0)
+    assert not exists(path)

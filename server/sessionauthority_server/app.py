@@ -59,7 +59,6 @@ SERVER_OPTIONS = [
     ("grpc.http2.max_pings_without_data", 0),
     ("grpc.max_connection_age_ms", 30 * 60_000),
     ("grpc.max_connection_age_grace_ms", 60_000),
-    ("grpc.so_reuseport", 0),
 ]
 
 
@@ -190,19 +189,8 @@ class App:
         await self.store.close()
 
 
-async def create_server(
-    settings: Settings,
-    *,
-    clock: Clock = system_clock,
-    address: str | None = None,
-    http_address: str | None = None,
-) -> App:
-    """Builds and starts a server; port 0 picks a free port (tests use it).
-    HTTP (Connect) is on when HTTP_PORT is set or `http_address` is given."""
-    try:
-        credentials = server_credentials(settings)
-    except TlsConfigError as exc:
-        raise ConfigError(str(exc)) from None
+async def open_store(settings: Settings, clock: Clock = system_clock) -> Store:
+    """The database, migrated, with the at-rest key and a signing key."""
     try:
         db = Database(
             settings.database_url,
@@ -220,6 +208,26 @@ async def create_server(
         await store.start()
     except SchemaError as exc:
         raise ConfigError(str(exc)) from None
+    return store
+
+
+async def create_server(
+    settings: Settings,
+    *,
+    clock: Clock = system_clock,
+    address: str | None = None,
+    http_address: str | None = None,
+    reuse_port: bool = False,
+) -> App:
+    """Builds and starts a server; port 0 picks a free port (tests use it).
+    HTTP (Connect) is on when HTTP_PORT is set or `http_address` is given.
+    `reuse_port`: one of several workers sharing the ports (SO_REUSEPORT);
+    otherwise a port someone else holds is an error, not a silent share."""
+    try:
+        credentials = server_credentials(settings)
+    except TlsConfigError as exc:
+        raise ConfigError(str(exc)) from None
+    store = await open_store(settings, clock)
     hub = Hub(
         store,
         queue_size=settings.watch_queue_size,
@@ -250,7 +258,11 @@ async def create_server(
     if metrics is not None:
         metrics.bind(store, hub)
         interceptors.insert(0, MetricsInterceptor(metrics))
-    options = [*SERVER_OPTIONS, ("grpc.max_receive_message_length", settings.max_request_bytes)]
+    options = [
+        *SERVER_OPTIONS,
+        ("grpc.max_receive_message_length", settings.max_request_bytes),
+        ("grpc.so_reuseport", 1 if reuse_port else 0),
+    ]
     server = grpc.aio.server(
         options=options,
         interceptors=interceptors,
@@ -277,7 +289,8 @@ async def create_server(
     await server.start()
     for name in ("", *SERVICE_NAMES):
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
-    log.info("serving on %s (database %s)", address.rsplit(":", 1)[0] + f":{port}", db.dialect)
+    where = address.rsplit(":", 1)[0] + f":{port}"
+    log.info("serving on %s (database %s)", where, store.db.dialect)
     app = App(server, port, store, manager, hub, health_servicer, tasks, metrics)
     app.event_encoder = encoder
     if http_address is None and settings.http_port:
@@ -290,7 +303,9 @@ async def create_server(
             loopback=is_loopback(http_host), api_keys=api_key_calls,
         )  # fmt: skip
         try:
-            app.http = await start_http(http_app, settings, http_host, int(http_port))
+            app.http = await start_http(
+                http_app, settings, http_host, int(http_port), reuse_port=reuse_port
+            )
         except OSError as exc:
             await app.stop(0)
             raise ConfigError(f"cannot serve HTTP on {http_address}: {exc}") from None

@@ -20,6 +20,7 @@ from .app import ConfigError, create_server
 from .config import Settings, is_loopback
 from .store.database import DatabaseUrlError
 from .store.schema import SchemaError
+from .workers import die_with_parent, supervise, worker_count
 
 log = logging.getLogger("sessionauthority")
 
@@ -38,14 +39,15 @@ def _settings(args: argparse.Namespace) -> Settings:
             "tls_client_ca",
             "metrics_port",
             "http_port",
+            "workers",
         )
         and v is not None
     }
     return Settings(**overrides)
 
 
-async def serve(settings: Settings) -> int:
-    app = await create_server(settings)
+async def serve(settings: Settings, worker: int | None = None) -> int:
+    app = await create_server(settings, reuse_port=worker is not None)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -193,6 +195,12 @@ def main(argv: list[str] | None = None) -> int:
     p_serve.add_argument(
         "--http-port", type=int, help="serve Connect (HTTP, JSON) and /healthz here (default off)"
     )
+    p_serve.add_argument(
+        "--workers",
+        help="server processes sharing the ports: a number, or auto (one per core; default 1)",
+    )
+    # Set by the supervisor of --workers for the processes it starts.
+    p_serve.add_argument("--worker-index", type=int, help=argparse.SUPPRESS)
     p_watch = sub.add_parser("watch", help="print session events as they commit")
     p_watch.add_argument("--target", default="127.0.0.1:50051", help="server host:port")
     p_watch.add_argument("--subject", help="only this subject's sessions")
@@ -219,8 +227,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "watch":
         return watch(args)
+    worker = getattr(args, "worker_index", None)
+    tag = "" if worker is None else f" [worker {worker}]"
     logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        level=logging.INFO, format=f"%(asctime)s %(levelname)s{tag} %(name)s: %(message)s"
     )
     try:
         settings = _settings(args)
@@ -252,6 +262,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"session-authority: {exc}", file=sys.stderr)
             return 2
     if args.command == "serve":
+        if worker is not None:
+            die_with_parent()
+            return _serve(settings, worker)
         if not is_loopback(settings.host) and not args.insecure and not _keys_exist(settings):
             print(
                 "session-authority: refusing to serve on a non-loopback address without "
@@ -259,12 +272,23 @@ def main(argv: list[str] | None = None) -> int:
                 file=sys.stderr,
             )
             return 2
-        try:
-            return asyncio.run(serve(settings))
-        except ConfigError as exc:
-            print(f"session-authority: {exc}", file=sys.stderr)
-            return 2
+        count = worker_count(settings.workers)
+        if count > 1:
+            try:
+                return asyncio.run(supervise(settings, count))
+            except (ConfigError, DatabaseUrlError, SchemaError) as exc:
+                print(f"session-authority: {exc}", file=sys.stderr)
+                return 2
+        return _serve(settings, None)
     return 2
+
+
+def _serve(settings: Settings, worker: int | None) -> int:
+    try:
+        return asyncio.run(serve(settings, worker))
+    except ConfigError as exc:
+        print(f"session-authority: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -96,6 +96,8 @@ class Settings(BaseSettings):
     # The whole request body must arrive within this long (a slow body is
     # refused, not waited on).
     http_body_timeout_seconds: float = Field(default=10.0, gt=0)
+    # Server processes sharing the ports ("auto": one per core); see workers.py.
+    workers: str = Field(default="1", pattern=r"^(auto|[1-9][0-9]{0,2})$")
     # How long SIGTERM waits for in-flight calls.
     shutdown_grace_seconds: float = Field(default=10.0, ge=0)
 

@@ -24,6 +24,7 @@ from .domain import Event
 from .outage import OutageLog
 from .store import Store
 from .store.notify import CommitListener
+from .store.peers import PeerWaker
 from .subscription import Filter, Progress, Subscription
 
 __all__ = ["Filter", "Hub", "Progress", "Subscription"]
@@ -78,7 +79,7 @@ class Hub:
         return max(0, self.head_revision - self.tail_revision)
 
     @property
-    def listener(self) -> CommitListener | None:
+    def listener(self) -> CommitListener | PeerWaker | None:
         """What hears other replicas' commits (PostgreSQL), for readiness."""
         return self._listener
 

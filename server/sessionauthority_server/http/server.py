@@ -55,16 +55,18 @@ class HttpServer:
                 await self._task
 
 
-def _bind(host: str, port: int) -> socket.socket:
+def _bind(host: str, port: int, reuse_port: bool) -> socket.socket:
     host = host.strip("[]")
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.create_server((host, port), family=family, backlog=1024)
+    sock = socket.create_server((host, port), family=family, backlog=1024, reuse_port=reuse_port)
     sock.setblocking(False)
     return sock
 
 
-async def start_http(app: HttpApp, settings: Settings, host: str, port: int) -> HttpServer:
-    sock = _bind(host, port)
+async def start_http(
+    app: HttpApp, settings: Settings, host: str, port: int, *, reuse_port: bool = False
+) -> HttpServer:
+    sock = _bind(host, port, reuse_port)
     config = _Config(sock)
     config.accesslog = None
     config.errorlog = log

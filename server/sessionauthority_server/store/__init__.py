@@ -23,6 +23,7 @@ from .database import Database, DatabaseUrlError, sqlite_path
 from .engine import Clock, Pending, Tx
 from .keys import KeyRing
 from .notify import CommitListener
+from .peers import PeerWaker
 from .repository import SqlRepository
 from .repository import ahead as read_ahead
 
@@ -72,7 +73,7 @@ class Store:
         revision order, right after COMMIT (the watch hub subscribes here)."""
         self._listeners.append(listener)
 
-    def commit_listener(self, wake: Callable[[int], None]) -> CommitListener | None:
+    def commit_listener(self, wake: Callable[[int], None]) -> CommitListener | PeerWaker:
         """Wakes `wake` when another replica commits events (PostgreSQL)."""
         return self.db.commit_listener(wake)
 

@@ -19,6 +19,7 @@ from .dialects import (
 )
 from .engine import Clock, Writer
 from .notify import CommitListener
+from .peers import PeerWaker, peers_directory
 from .readers import PostgresReader, SqliteReader
 from .reads import Reader
 from .schema import SchemaState, migrate
@@ -85,6 +86,8 @@ class Database:
         self._connect_timeout = connect_timeout
         self._statement_timeout_ms = statement_timeout_ms
         self.schema: SchemaState | None = None
+        # SQLite: how other processes on the file hear our commits, and we theirs.
+        self.peers = PeerWaker(peers_directory(self._target)) if self.is_sqlite else None
         self.reader: Reader
         self.writer: Writer
 
@@ -98,6 +101,8 @@ class Database:
             log.info(
                 "schema migrated from %s to %s", self.schema.before or "empty", self.schema.after
             )
+        if self.peers is not None:
+            on_events = self._announcing(on_events, self.peers)
         if self.is_sqlite:
             self.reader = SqliteReader(self._target)
             self.writer = Writer(
@@ -135,11 +140,22 @@ class Database:
             )
         self.writer.start()
 
-    def commit_listener(self, wake: Callable[[int], None]) -> CommitListener | None:
-        """What wakes `wake` when another process commits events; None on
-        SQLite, where the tailer's poll is the only way to hear of them."""
-        if self.is_sqlite:
-            return None
+    @staticmethod
+    def _announcing(
+        on_events: Callable[[list[Any], int], None], peers: PeerWaker
+    ) -> Callable[[list[Any], int], None]:
+        def committed(events: list[Any], base: int) -> None:
+            peers.announce(base + events[-1].ordinal)
+            on_events(events, base)
+
+        return committed
+
+    def commit_listener(self, wake: Callable[[int], None]) -> CommitListener | PeerWaker:
+        """What wakes `wake` when another process commits events: NOTIFY on
+        PostgreSQL, a datagram from the committing process on SQLite."""
+        if self.peers is not None:
+            self.peers.wake = wake
+            return self.peers
         return CommitListener(self._target, wake, connect_timeout=self._connect_timeout)
 
     async def close(self) -> None:
