@@ -74,10 +74,10 @@ class Subscription:
         # While history is replayed, the hub's tail says nothing of what
         # this stream has sent.
         self.replaying = False
-        self._ended = asyncio.Event()
-        # One waiter for the stream's life, raced against each write, rather
-        # than a new task per message.
-        self._ended_waiter: asyncio.Future[bool] | None = None
+        # The stream's task while it is inside a write: the hub cancels it
+        # there to end a stream whose client stopped reading.
+        self._writing: asyncio.Task[object] | None = None
+        self._cut_short = False
 
     # -- called by the hub (synchronously, in revision order)
 
@@ -94,7 +94,12 @@ class Subscription:
             return
         self.error = error
         self.final_progress = final_progress
-        self._ended.set()
+        if self._writing is not None and not final_progress:
+            # A write blocked by flow control waits for a client that may
+            # never read again. Shutting down ends only idle waits: a write
+            # under way may finish.
+            self._cut_short = True
+            self._writing.cancel()
         with contextlib.suppress(asyncio.QueueFull):
             self.queue.put_nowait(None)  # wakes a reader waiting on an empty queue
 
@@ -152,10 +157,13 @@ class Subscription:
                     yield Progress(self.bookmark())
                 self._raise_if_ended()
             try:
-                # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow
-                # a cancellation that lands as its awaitable completes.
-                async with asyncio.timeout(interval):
-                    item = await self.queue.get()
+                if self.queue.empty():
+                    # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow
+                    # a cancellation that lands as its awaitable completes.
+                    async with asyncio.timeout(interval):
+                        item = await self.queue.get()
+                else:
+                    item = self.queue.get_nowait()  # no timer per message under load
             except TimeoutError:
                 mark = self.bookmark()
                 self.sent = mark
@@ -170,31 +178,25 @@ class Subscription:
 
     async def send(self, write: Awaitable[None]) -> None:
         """Awaits one write, unless the hub ends the stream first: a client
-        that stopped reading blocks the write forever on flow control."""
-        if self._ended_waiter is None:
-            self._ended_waiter = asyncio.ensure_future(self._ended.wait())
-        write_task = asyncio.ensure_future(write)
-        # If this stream is cancelled as the write fails (the client left),
-        # nobody awaits the task: take its error here so asyncio does not
-        # log it as lost.
-        write_task.add_done_callback(_retrieve)
+        that stopped reading blocks the write forever on flow control. The
+        write is awaited in this task (no task or waiter per message); the
+        hub cancels the task to cut it short, and that cancellation, and
+        only that one, becomes the stream's error."""
+        task = asyncio.current_task()
+        self._writing = task
         try:
-            await asyncio.wait(
-                {write_task, self._ended_waiter}, return_when=asyncio.FIRST_COMPLETED
-            )
-            if write_task.done() or self.final_progress:
-                # Shutting down ends only idle waits: a write under way may finish.
-                await write_task
-                return
+            await write
+        except asyncio.CancelledError:
+            if self._cut_short and task is not None and task.uncancel() == 0:
+                self._cut_short = False
+                assert self.error is not None
+                raise self.error from None
+            raise
         finally:
-            if not write_task.done():
-                write_task.cancel()
-        assert self.error is not None
-        raise self.error
+            self._writing = None
 
     def close(self) -> None:
-        if self._ended_waiter is not None:
-            self._ended_waiter.cancel()
+        self._writing = None
 
     def _raise_if_ended(self) -> None:
         if self.error is None:
@@ -204,8 +206,3 @@ class Subscription:
             # the hub had seen when it asked the stream to end.
             raise errors.shutting_down(self.bookmark() + 1)
         raise self.error
-
-
-def _retrieve(task: asyncio.Future[None]) -> None:
-    if not task.cancelled():
-        task.exception()
