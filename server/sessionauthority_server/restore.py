@@ -15,9 +15,9 @@ from __future__ import annotations
 import argparse
 
 from .config import Settings
-from .store.engine import Tx
 from .store.outbox import COMPACT_REVISION, CURRENT_REVISION
 from .store.sql import Sql
+from .store.tx import Tx
 
 # A billion: far past the writes any deployment makes between a backup and
 # its restore, and still nothing next to int64.

@@ -20,12 +20,13 @@ from ..tokens import Sealer
 from . import housekeeping, keys, reads, snapshot
 from .coalesce import SessionReads
 from .database import Database, DatabaseUrlError, sqlite_path
-from .engine import Clock, Pending, Tx
+from .engine import Clock
 from .keys import KeyRing
 from .notify import CommitListener
 from .peers import PeerWaker
 from .repository import SqlRepository
 from .repository import ahead as read_ahead
+from .tx import Pending, Tx
 
 __all__ = ["Clock", "DatabaseUrlError", "Store", "sqlite_path"]
 

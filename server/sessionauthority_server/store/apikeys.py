@@ -15,8 +15,8 @@ from .. import errors
 from .sql import Sql
 
 if TYPE_CHECKING:
-    from .engine import Tx
     from .reads import Reader
+    from .tx import Tx
 
 # Tenant names end up in tab-separated listings, log lines and the token
 # audience (`AUDIENCE:TENANT`), so they hold no separators or control

@@ -18,9 +18,9 @@ import contextlib
 import sqlite3
 from typing import Any
 
-from .engine import Pending, last_ordinals
 from .notify import CHANNEL as NOTIFY_CHANNEL
 from .sql import Sql
+from .tx import Pending, last_ordinals
 
 SQLITE_BUSY_TIMEOUT_MS = 15000
 SYNCHRONOUS = ("FULL", "NORMAL")

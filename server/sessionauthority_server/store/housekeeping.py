@@ -5,8 +5,8 @@ successor pairs once their grace window is over."""
 from __future__ import annotations
 
 from . import outbox
-from .engine import Tx
 from .sql import Sql
+from .tx import Tx
 
 _PURGE_REQUESTS = Sql("DELETE FROM idempotency WHERE expire_us <= :now")
 _PURGE_BUCKETS = Sql("DELETE FROM rate_buckets WHERE tat_us <= :now")

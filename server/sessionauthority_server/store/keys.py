@@ -15,8 +15,8 @@ from ..tokens import Sealer, SigningKey, generate_signing_key, signing_key_from_
 from .sql import Sql
 
 if TYPE_CHECKING:
-    from .engine import Tx
     from .reads import Reader
+    from .tx import Tx
 
 RELOAD_INTERVAL_S = 1.0
 _ALL = Sql("SELECT * FROM signing_keys ORDER BY create_us")

@@ -9,10 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 from ..domain import Event
-from .engine import Tx
 from .rows import event_from_row
 from .sql import Sql
 from .statements import DUE_IDS, LIVE
+from .tx import Tx
 
 __all__ = ["DUE_IDS", "LIVE", "compact", "events"]
 

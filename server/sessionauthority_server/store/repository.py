@@ -15,8 +15,8 @@ from ..sessions.repository import (
     SubjectRecord,
 )
 from . import statements as q
-from .engine import Ahead, Tx
 from .rows import session_from_row, session_payload, session_values, subject_from_row
+from .tx import Ahead, Tx
 
 
 def idle_cutoff(now_us: int, idle_us: int) -> int:
