@@ -256,3 +256,22 @@ async def test_a_worker_that_cannot_start_stops_the_supervisor(database_url, tmp
     await w._reader
     log = "".join(w.lines)
     assert "could not start" in log and "restarting" not in log
+
+
+async def test_the_http_port_is_shared_too(database_url):
+    port = free_ports(1)
+    w = await ready(await start_workers(database_url, "--http-port", str(port)))
+    try:
+        assert w.proc.stdout is not None
+        line = (await asyncio.wait_for(w.proc.stdout.readline(), START)).decode()
+        assert f"HTTP on http://127.0.0.1:{port}" in line
+        # Ready means both workers bound it (without SO_REUSEPORT the second
+        # could not). A connection each, served whichever worker takes it.
+        for _ in range(8):
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.write(b"GET /healthz HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
+            reply = (await asyncio.wait_for(reader.read(), WAIT)).decode()
+            writer.close()
+            assert reply.startswith("HTTP/1.1 200"), reply
+    finally:
+        assert await w.stop() == 0
