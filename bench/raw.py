@@ -118,7 +118,9 @@ async def run(
                 if (wait := due - time.perf_counter()) > 0:
                     await asyncio.sleep(wait)
                 k += 1
-                if name == "RenewSession" and not op.refresh:
+                # Calls not yet done, not tokens left: tasks made in one go
+                # (behind schedule) have not taken theirs yet.
+                if name == "RenewSession" and len(pending) >= conc:
                     skipped += 1  # every chain busy: the server is past this rate
                     continue
                 task = asyncio.create_task(one(due))

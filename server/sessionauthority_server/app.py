@@ -15,6 +15,7 @@ from sessionauthority.v1 import (
     api_key_service_pb2,
     api_key_service_pb2_grpc,
     session_service_pb2,
+    session_service_pb2_grpc,
     subject_service_pb2,
     subject_service_pb2_grpc,
 )
@@ -29,8 +30,9 @@ from .http.server import HttpServer, start_http
 from .metrics import Metrics, MetricsInterceptor
 from .reaper import Reaper
 from .services.apikeys import ApiKeyServicer
-from .services.auth import Authenticator, AuthInterceptor
-from .services.fanout import EventEncoder, add_session_service
+from .services.auth import Authenticator
+from .services.fanout import EventEncoder
+from .services.register import add_service
 from .services.sessions import SessionServicer
 from .services.subjects import SubjectServicer
 from .sessions.manager import SessionManager
@@ -150,6 +152,8 @@ class App:
     http: HttpServer | None = None
     draining: bool = False
     event_encoder: EventEncoder | None = None
+    # What every call passes through before its handler (metrics only).
+    interceptors: list[grpc.aio.ServerInterceptor] = field(default_factory=list)
 
     async def ready(self) -> bool:
         """For /healthz: serving, and the database answers (within 2 s)."""
@@ -253,11 +257,13 @@ async def create_server(
         open_mode_allowed=is_loopback(address.rsplit(":", 1)[0]),
         clock=lambda: clock() / 1_000_000,
     )
-    interceptors: list[grpc.aio.ServerInterceptor] = [AuthInterceptor(auth)]
+    # No interceptor unless metrics are on: each one puts a coroutine in
+    # front of every call (authentication is in our handlers: register.py).
+    interceptors: list[grpc.aio.ServerInterceptor] = []
     metrics = Metrics() if settings.metrics_port else None
     if metrics is not None:
         metrics.bind(store, hub)
-        interceptors.insert(0, MetricsInterceptor(metrics))
+        interceptors.append(MetricsInterceptor(metrics))
     options = [
         *SERVER_OPTIONS,
         ("grpc.max_receive_message_length", settings.max_request_bytes),
@@ -265,19 +271,32 @@ async def create_server(
     ]
     server = grpc.aio.server(
         options=options,
-        interceptors=interceptors,
+        interceptors=interceptors or None,
         maximum_concurrent_rpcs=settings.max_concurrent_rpcs or settings.max_watch_streams + 4096,
     )
     # One implementation of every RPC, for gRPC and for Connect alike.
     session_calls = SessionCalls(manager, hub)
     subject_calls = SubjectCalls(manager)
-    encoder = add_session_service(server, SessionServicer(session_calls))
-    subject_service_pb2_grpc.add_SubjectServiceServicer_to_server(
-        SubjectServicer(subject_calls), server
+    encoder = EventEncoder()
+    add_service(
+        server,
+        session_service_pb2_grpc.add_SessionServiceServicer_to_server,
+        SessionServicer(session_calls),
+        auth,
+        {"WatchSessions": encoder},
+    )
+    add_service(
+        server,
+        subject_service_pb2_grpc.add_SubjectServiceServicer_to_server,
+        SubjectServicer(subject_calls),
+        auth,
     )
     api_key_calls = ApiKeyCalls(store.db.reader, store.db.writer, auth)
-    api_key_service_pb2_grpc.add_ApiKeyServiceServicer_to_server(
-        ApiKeyServicer(api_key_calls), server
+    add_service(
+        server,
+        api_key_service_pb2_grpc.add_ApiKeyServiceServicer_to_server,
+        ApiKeyServicer(api_key_calls),
+        auth,
     )
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
@@ -293,6 +312,7 @@ async def create_server(
     log.info("serving on %s (database %s)", where, store.db.dialect)
     app = App(server, port, store, manager, hub, health_servicer, tasks, metrics)
     app.event_encoder = encoder
+    app.interceptors = interceptors
     if http_address is None and settings.http_port:
         http_address = f"{address.rsplit(':', 1)[0]}:{settings.http_port}"
     if http_address is not None:

@@ -1,16 +1,18 @@
-"""The gRPC side of authentication: one server interceptor authenticates
-every call (streams included) with callers.authorize and hands the caller
-to the servicers through the CALLER context variable.
+"""The gRPC side of authentication: each of our methods' handlers is wrapped
+(`secure`, at registration: services/register.py) to authenticate the call
+(streams included) with callers.authorize and hand the caller to the
+servicer through the CALLER context variable.
 
 Health and reflection stay open: load balancers probe them, and they reveal
-only the schema, which `protos/` publishes anyway."""
+only the schema, which `protos/` publishes anyway. They are not wrapped, so
+they cost no Python before their own handler."""
 
 from __future__ import annotations
 
+import inspect
 import logging
 import time
-from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, NoReturn
 
 import grpc
 
@@ -32,17 +34,7 @@ from ..callers import (  # noqa: F401  (re-exported: admin and tests import them
 from ..errors import DomainError
 from .status import to_status
 
-OPEN_PREFIXES = ("/grpc.health.v1.", "/grpc.reflection.")
 log = logging.getLogger("sessionauthority.auth")
-
-
-def _refusal(handler: grpc.RpcMethodHandler, error: DomainError) -> grpc.RpcMethodHandler:
-    status = to_status(error)
-
-    async def refuse(request: Any, context: grpc.aio.ServicerContext) -> None:
-        await context.abort(status.code, status.details, status.trailing_metadata)
-
-    return _rebuild(handler, refuse)
 
 
 def _rebuild(
@@ -68,9 +60,17 @@ class _Unreadable:
 _unreadable_logged_at = -1e18
 
 
-def _guarded(handler: grpc.RpcMethodHandler, method: str) -> grpc.RpcMethodHandler:
+def secure(
+    handler: grpc.RpcMethodHandler, method: str, auth: Authenticator
+) -> grpc.RpcMethodHandler:
+    """`handler` behind authentication. A request that does not parse is
+    INVALID_ARGUMENT (not gRPC's UNKNOWN with a logged traceback); a caller
+    refused gets the refusal's status and details; an accepted one is the
+    handler's CALLER."""
     deserialize = handler.request_deserializer
     inner = handler.unary_unary or handler.unary_stream
+    if inspect.isasyncgenfunction(inner):
+        raise TypeError(f"{method}: write with context.write, not a generator")
 
     def read(data: bytes) -> Any:
         try:
@@ -86,55 +86,20 @@ def _guarded(handler: grpc.RpcMethodHandler, method: str) -> grpc.RpcMethodHandl
                 _unreadable_logged_at = now
                 log.warning("unreadable request to %s (%s)", method, request.why)
             error = errors.invalid_argument([("request", "is not a valid protobuf message")])
-            status = to_status(error)
-            await context.abort(status.code, status.details, status.trailing_metadata)
+            await _abort(context, error)
+        try:
+            caller = await authorize(auth, context.invocation_metadata(), method)
+        except DomainError as exc:
+            await _abort(context, exc)
+        # The open caller is the default: nothing to hand over.
+        if caller is not OPEN_CALLER:
+            CALLER.set(caller)
         return await inner(request, context)
 
     return _rebuild(handler, behavior, read)
 
 
-def _as(handler: grpc.RpcMethodHandler, caller: Caller) -> grpc.RpcMethodHandler:
-    inner = handler.unary_unary or handler.unary_stream
-
-    async def behavior(request: Any, context: grpc.aio.ServicerContext) -> Any:
-        CALLER.set(caller)
-        return await inner(request, context)
-
-    return _rebuild(handler, behavior)
-
-
-class AuthInterceptor(grpc.aio.ServerInterceptor):
-    def __init__(self, auth: Authenticator) -> None:
-        self._auth = auth
-        self._guarded: dict[str, grpc.RpcMethodHandler] = {}
-        # Callers are few and long-lived: build each (method, caller) handler once.
-        self._acting: dict[tuple[str, Caller], grpc.RpcMethodHandler] = {}
-
-    async def intercept_service(
-        self,
-        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
-        details: grpc.HandlerCallDetails,
-    ) -> grpc.RpcMethodHandler:
-        handler = await continuation(details)
-        method = details.method  # type: ignore[attr-defined]
-        if handler is None or method.startswith(OPEN_PREFIXES):
-            return handler
-        if handler.request_streaming:
-            return handler  # none of ours; left as grpc serves it
-        guarded = self._guarded.get(method)
-        if guarded is None:
-            guarded = self._guarded[method] = _guarded(handler, method)
-        handler = guarded
-        try:
-            caller = await authorize(self._auth, details.invocation_metadata, method)  # type: ignore[attr-defined]
-        except DomainError as exc:
-            return _refusal(handler, exc)
-        # The open caller is the default: nothing to hand over.
-        if caller is OPEN_CALLER:
-            return handler
-        acting = self._acting.get((method, caller))
-        if acting is None:
-            if len(self._acting) > 10_000:
-                self._acting.clear()
-            acting = self._acting[(method, caller)] = _as(handler, caller)
-        return acting
+async def _abort(context: grpc.aio.ServicerContext, error: DomainError) -> NoReturn:
+    status = to_status(error)
+    await context.abort(status.code, status.details, status.trailing_metadata)
+    raise AssertionError("context.abort returned")
