@@ -22,13 +22,13 @@ import ctypes
 import logging
 import os
 import signal
-import socket
 import sys
 import time
 from dataclasses import dataclass, field
 
 from .app import ConfigError, open_store
 from .config import Settings
+from .http.server import bind_tcp
 
 log = logging.getLogger("sessionauthority.workers")
 
@@ -61,13 +61,11 @@ def die_with_parent() -> None:
 def claim_port(host: str, port: int) -> int:
     """The port, checked free (0 picks one): bound once without SO_REUSEPORT,
     so a port held by anyone, workers of another supervisor included, fails."""
-    host = host.strip("[]")
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
     try:
-        with socket.create_server((host, port), family=family) as sock:
+        with bind_tcp(host, port, reuse_port=False) as sock:
             return int(sock.getsockname()[1])
     except OSError as exc:
-        raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+        raise ConfigError(f"cannot listen on {host.strip('[]')}:{port}: {exc.strerror}") from None
 
 
 @dataclass

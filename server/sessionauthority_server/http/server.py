@@ -55,7 +55,8 @@ class HttpServer:
                 await self._task
 
 
-def _bind(host: str, port: int, reuse_port: bool) -> socket.socket:
+def bind_tcp(host: str, port: int, reuse_port: bool) -> socket.socket:
+    """A listening socket; `host` may be a bracketed IPv6 address."""
     host = host.strip("[]")
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.create_server((host, port), family=family, backlog=1024, reuse_port=reuse_port)
@@ -66,7 +67,7 @@ def _bind(host: str, port: int, reuse_port: bool) -> socket.socket:
 async def start_http(
     app: HttpApp, settings: Settings, host: str, port: int, *, reuse_port: bool = False
 ) -> HttpServer:
-    sock = _bind(host, port, reuse_port)
+    sock = bind_tcp(host, port, reuse_port)
     config = _Config(sock)
     config.accesslog = None
     config.errorlog = log

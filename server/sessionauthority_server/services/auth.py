@@ -12,6 +12,7 @@ from __future__ import annotations
 import inspect
 import logging
 import time
+from collections.abc import Callable
 from typing import Any, NoReturn
 
 import grpc
@@ -38,11 +39,11 @@ log = logging.getLogger("sessionauthority.auth")
 
 
 def _rebuild(
-    handler: grpc.RpcMethodHandler, behavior: Any, deserializer: Any = None
+    handler: grpc.RpcMethodHandler, behavior: Any, deserializer: Any, serializer: Any
 ) -> grpc.RpcMethodHandler:
     kwargs = {
-        "request_deserializer": deserializer or handler.request_deserializer,
-        "response_serializer": handler.response_serializer,
+        "request_deserializer": deserializer,
+        "response_serializer": serializer or handler.response_serializer,
     }
     if handler.unary_stream:
         return grpc.unary_stream_rpc_method_handler(behavior, **kwargs)
@@ -61,12 +62,15 @@ _unreadable_logged_at = -1e18
 
 
 def secure(
-    handler: grpc.RpcMethodHandler, method: str, auth: Authenticator
+    handler: grpc.RpcMethodHandler,
+    method: str,
+    auth: Authenticator,
+    serializer: Callable[[Any], bytes] | None = None,
 ) -> grpc.RpcMethodHandler:
     """`handler` behind authentication. A request that does not parse is
     INVALID_ARGUMENT (not gRPC's UNKNOWN with a logged traceback); a caller
     refused gets the refusal's status and details; an accepted one is the
-    handler's CALLER."""
+    handler's CALLER. `serializer`: instead of the handler's own."""
     deserialize = handler.request_deserializer
     inner = handler.unary_unary or handler.unary_stream
     if inspect.isasyncgenfunction(inner):
@@ -96,7 +100,7 @@ def secure(
             CALLER.set(caller)
         return await inner(request, context)
 
-    return _rebuild(handler, behavior, read)
+    return _rebuild(handler, behavior, read, serializer)
 
 
 async def _abort(context: grpc.aio.ServicerContext, error: DomainError) -> NoReturn:

@@ -53,21 +53,7 @@ def add_service(
         if handler.request_streaming:
             raise RuntimeError(f"{name}: client streaming is not ours to serve")
         serializer = (serializers or {}).get(name)
-        if serializer is not None:
-            handler = _with_serializer(handler, serializer)
-        handlers[name] = secure(handler, f"/{capture.service}/{name}", auth)
+        handlers[name] = secure(handler, f"/{capture.service}/{name}", auth, serializer)
     generic = grpc.method_handlers_generic_handler(capture.service, handlers)
     server.add_generic_rpc_handlers((generic,))
     server.add_registered_method_handlers(capture.service, handlers)  # type: ignore[attr-defined]
-
-
-def _with_serializer(
-    handler: grpc.RpcMethodHandler, serializer: Callable[[Any], bytes]
-) -> grpc.RpcMethodHandler:
-    kwargs = {
-        "request_deserializer": handler.request_deserializer,
-        "response_serializer": serializer,
-    }
-    if handler.unary_stream:
-        return grpc.unary_stream_rpc_method_handler(handler.unary_stream, **kwargs)
-    return grpc.unary_unary_rpc_method_handler(handler.unary_unary, **kwargs)

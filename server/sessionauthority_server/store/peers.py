@@ -39,20 +39,17 @@ def peers_directory(database_path: str) -> str:
 
 class PeerWaker:
     """Binds this process's socket while `run()` runs; `announce()` tells
-    the others. Has CommitListener's shape (`run`, `connected`), so the watch
-    hub treats both alike."""
+    the others from the same socket. Has CommitListener's shape (`run`,
+    `connected`), so the watch hub treats both alike."""
 
     def __init__(self, directory: str, wake: Callable[[int], None] | None = None) -> None:
         self.directory = directory
         self.wake: Callable[[int], None] = wake or (lambda _revision: None)
         self.connected = asyncio.Event()
-        self.reconnects = 0
         self.path = os.path.join(directory, f"{os.getpid()}-{next(_names)}")
         self._sock: socket.socket | None = None
-        self._sender: socket.socket | None = None
         self._peers: list[str] = []
         self._listed_at: int | None = None  # the directory's mtime when listed
-        self.sent = 0
 
     async def run(self) -> None:
         """Listens until cancelled."""
@@ -84,9 +81,6 @@ class PeerWaker:
             self._sock = None
             with contextlib.suppress(OSError):
                 os.unlink(self.path)
-            if self._sender is not None:
-                self._sender.close()
-                self._sender = None
 
     def _readable(self) -> None:
         assert self._sock is not None
@@ -104,16 +98,13 @@ class PeerWaker:
 
     def announce(self, revision: int) -> None:
         """Called on the event loop after a commit that recorded events."""
-        if self._sock is None:
+        sock = self._sock
+        if sock is None:
             return
-        if self._sender is None:
-            self._sender = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-            self._sender.setblocking(False)
         payload = str(revision).encode()
         for peer in list(self._current_peers()):
             try:
-                self._sender.sendto(payload, peer)
-                self.sent += 1
+                sock.sendto(payload, peer)
             except (BlockingIOError, InterruptedError):
                 pass  # its buffer is full: it has a wake-up pending anyway
             except OSError as exc:
